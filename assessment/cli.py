@@ -1,0 +1,269 @@
+"""Command line: `python -m assessment COMMAND` (also installed as `assessment`).
+
+Each command opens the store, calls one library function and prints the result. Every error a
+user can cause becomes one readable line on stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from assessment import exchange
+from assessment.questionnaire import QuestionnaireError, combine, load_all, questionnaire_files
+from assessment.storage import Store, StorageError
+
+app = typer.Typer(
+    name="assessment",
+    help="Enterprise AI-operations (MLOps, LLMOps, AIOps) maturity assessment.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+class UserError(Exception):
+    """Bad input: printed as one line, exit code 1."""
+
+
+def fail(message: str, code: int = 1) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn the library's expected errors into one line on stderr."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except (typer.Exit, typer.Abort, SystemExit):
+            raise
+        except QuestionnaireError as exc:
+            for err in exc.errors:
+                typer.echo(str(err), err=True)
+            raise typer.Exit(1) from None
+        except (UserError, StorageError, exchange.ImportError_, ValueError, OSError) as exc:
+            fail(str(exc))
+        except Exception as exc:  # a bug: still one line, with the type to report it
+            fail(f"unexpected {type(exc).__name__}: {exc}", code=2)
+
+    return wrapper
+
+
+def _store() -> Store:
+    return Store.open()
+
+
+def _echo_json(data: Any) -> None:
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+@app.command()
+@friendly
+def validate(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (default: questionnaires/).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable result.")] = False,
+) -> None:
+    """Check questionnaire YAML files; print `file:line: field: message` per problem.
+
+    Example: python -m assessment validate questionnaires/mlops.yaml
+    """
+    from assessment.questionnaire import load_questionnaire
+
+    files = questionnaire_files(paths or None)
+    if not files:
+        fail("no questionnaire files found")
+    found, errors = [], []
+    for f in files:
+        try:
+            found.append(load_questionnaire(f))
+        except QuestionnaireError as exc:
+            errors += exc.errors
+    if as_json:
+        _echo_json({
+            "ok": not errors,
+            "errors": [e.as_dict() for e in errors],
+            "questionnaires": [
+                {"id": q.id, "version": q.version, "questions": len(q.questions), "coverage": q.coverage()}
+                for q in found
+            ],
+        })
+    else:
+        for err in errors:
+            typer.echo(str(err), err=True)
+        for q in found:
+            typer.echo(f"ok: {q.id} {q.version}: {len(q.questions)} questions")
+    if errors:
+        raise typer.Exit(1)
+
+
+@app.command()
+@friendly
+def demo(
+    department: Annotated[str, typer.Option(help="Department name.")] = "Data Science Platform",
+    seed: Annotated[int, typer.Option(help="Random seed for the answers.")] = 7,
+) -> None:
+    """Create a demo assessment with plausible answers and notes; print its id last.
+
+    Example: python -m assessment demo
+    """
+    from assessment.demo import demo_answers
+
+    store = _store()
+    q = combine(load_all())
+    new_id = store.create_assessment(f"{department} — demo assessment", department, q,
+                                     facilitator="Demo facilitator")
+    for qid, (level, note) in demo_answers(q, seed=seed).items():
+        store.save_answer(new_id, qid, level=level, na=level is None, note=note, answered_by="demo")
+    typer.echo(f"created demo assessment {new_id} with {len(q.questions)} answers")
+    typer.echo(str(new_id))
+
+
+@app.command("list")
+@friendly
+def list_(as_json: Annotated[bool, typer.Option("--json", help="A JSON array.")] = False) -> None:
+    """List assessments: id, name, department, date, questionnaire.
+
+    Example: python -m assessment list --json
+    """
+    rows = [r.summary() for r in _store().list_assessments()]
+    if as_json:
+        _echo_json(rows)
+        return
+    if not rows:
+        typer.echo("no assessments yet: create one in the app, or run `python -m assessment demo`")
+        return
+    for r in rows:
+        typer.echo(f"{r['id']:>5}  {r['date']}  {r['status']:<5}  {r['department']:<28}  {r['name']}  "
+                   f"[{r['questionnaire']} {r['questionnaire_version']}]")
+
+
+def _parse_id(value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise UserError(f"assessment id must be a number, got {value!r} (see `python -m assessment list`)")
+
+
+@app.command("score")
+@friendly
+def score_(
+    assessment_id: Annotated[str, typer.Argument(metavar="ID", help="Assessment id (see `list`).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable scores.")] = False,
+) -> None:
+    """Scores per layer × dimension and overall, on the 0–4 scale.
+
+    Example: python -m assessment score 1 --json
+    """
+    from assessment.questionnaire import level_names
+    from assessment.report import fmt
+    from assessment.scoring import score
+
+    store = _store()
+    record = store.get_assessment(_parse_id(assessment_id))
+    result = score(record.questionnaire, store.answer_values(record.id))
+    if as_json:
+        _echo_json({"assessment": record.summary(), **result.as_dict()})
+        return
+    names = level_names()
+    data = result.as_dict()
+    typer.echo(f"{record.name} ({record.department}, {record.assessed_on})")
+    typer.echo(f"overall {fmt(result.overall)} / 4 ({names.name(result.overall)}), "
+               f"{result.answered + result.na} of {result.total} answered")
+    for layer in data["layers"]:
+        typer.echo(f"\n{layer['name']}: {fmt(layer['score'])}")
+        for d in layer["dimensions"]:
+            typer.echo(f"  {d['name']:<32} {fmt(d['score']):>4}   {d['answered']}/{d['total']} answered")
+
+
+@app.command()
+@friendly
+def report(
+    assessment_id: Annotated[str, typer.Argument(metavar="ID", help="Assessment id (see `list`).")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="PDF file to write.")] = Path("report.pdf"),
+) -> None:
+    """Write the PDF gap report of an assessment.
+
+    Example: python -m assessment report 1 -o report.pdf
+    """
+    from assessment.report import assessment_pdf
+
+    store = _store()
+    record = store.get_assessment(_parse_id(assessment_id))
+    pdf = assessment_pdf(record, store.answers(record.id))
+    output.write_bytes(pdf)
+    typer.echo(f"wrote {output} ({len(pdf) // 1024} KB)")
+
+
+@app.command()
+@friendly
+def export(
+    assessment_id: Annotated[str, typer.Argument(metavar="ID", help="Assessment id (see `list`).")],
+    fmt: Annotated[str, typer.Option("--format", help="json")] = "json",
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="File (default: stdout).")] = None,
+) -> None:
+    """Export an assessment with its questionnaire snapshot and every answer.
+
+    Example: python -m assessment export 1 --format json -o assessment-1.json
+    """
+    if fmt != "json":
+        raise UserError(f"unknown format {fmt!r}; this version exports json")
+    store = _store()
+    record = store.get_assessment(_parse_id(assessment_id))
+    text = exchange.export_json(record, store.answers(record.id))
+    if output is None:
+        typer.echo(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        typer.echo(f"wrote {output}")
+
+
+@app.command("import")
+@friendly
+def import_(file: Annotated[Path, typer.Argument(help="A JSON file written by `export`.")]) -> None:
+    """Import an exported assessment as a new one; print the new id last. A bad file imports nothing.
+
+    Example: python -m assessment import assessment-1.json
+    """
+    if not file.is_file():
+        raise UserError(f"{file}: no such file")
+    data = exchange.parse_json(file.read_bytes(), str(file))
+    store = _store()
+    new_id = store.import_assessment(
+        data.name, data.department, data.questionnaire, data.answers,
+        organisation=data.organisation or "My organisation", facilitator=data.facilitator,
+        assessed_on=data.assessed_on, status=data.status,
+    )
+    typer.echo(f"imported {file} as assessment {new_id} ({len(data.answers)} answers)")
+    typer.echo(str(new_id))
+
+
+@db_app.command("upgrade")
+@friendly
+def db_upgrade() -> None:
+    """Create or migrate the database schema to the latest version.
+
+    Example: DATABASE_URL=postgresql://127.0.0.1/test python -m assessment db upgrade
+    """
+    from assessment.storage import database_url, describe_url
+
+    Store.open()
+    typer.echo(f"database is up to date: {describe_url(database_url())}")
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        sys.exit(130)

@@ -1,0 +1,30 @@
+"""Plausible demo answers: a team strong on automation, weaker on cost and value measurement."""
+
+from __future__ import annotations
+
+import random
+
+from assessment.questionnaire import MAX_LEVEL, Questionnaire
+
+# Typical profile of a mid-maturity team: the level its answers cluster around per dimension.
+BASELINE = {"governance": 2, "monitoring": 2, "automation": 3, "cost": 1, "data-quality": 2,
+            "security": 2, "value": 1, "architecture": 3}
+NOTES = [
+    "Discussed at length; the platform team and the data scientists saw this differently.",
+    "Evidence shown on screen during the workshop.",
+    "Only true for the two flagship use cases, not the long tail.",
+    "Owner agreed to follow up before the next quarterly review.",
+]
+
+
+def demo_answers(q: Questionnaire, seed: int = 7, skew: int = 0) -> dict[str, tuple[int | None, str]]:
+    """question id → (level or None for N/A, note). Deterministic for a seed; `skew` shifts levels."""
+    rng = random.Random(seed)
+    out: dict[str, tuple[int | None, str]] = {}
+    for question in q.questions:
+        base = BASELINE.get(question.dimension, 2) + skew
+        level = max(0, min(MAX_LEVEL, base + rng.choice([-1, 0, 0, 0, 1])))
+        na = rng.random() < 0.03
+        note = rng.choice(NOTES) if rng.random() < 0.25 else ""
+        out[question.id] = (None if na else level, note)
+    return out

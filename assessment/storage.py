@@ -1,0 +1,547 @@
+"""Storage: assessments and their answers in SQLite (default) or PostgreSQL (`DATABASE_URL`).
+
+Each answer is one row, saved the moment it is given, with a version counter for optimistic
+concurrency and a history row for every change. An assessment keeps a JSON snapshot of the
+questionnaire it was taken with, so later edits to the YAML never change old results.
+The schema is created and upgraded by Alembic migrations (`assessment/migrations/`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Connection,
+    Date,
+    DateTime,
+    Engine,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+    false,
+    func,
+    select,
+)
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import ProgrammingError as SAProgrammingError
+
+from assessment.questionnaire import MAX_LEVEL, Questionnaire, from_snapshot, to_snapshot
+
+metadata = MetaData()
+
+organisations = Table(
+    "organisations", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+)
+
+departments = Table(
+    "departments", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("organisation_id", ForeignKey("organisations.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(200), nullable=False),
+    UniqueConstraint("organisation_id", "name", name="uq_department_name"),
+)
+
+assessments = Table(
+    "assessments", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("department_id", ForeignKey("departments.id", ondelete="CASCADE"), nullable=False),
+    Column("questionnaire_id", String(200), nullable=False),
+    Column("questionnaire_version", String(100), nullable=False),
+    Column("questionnaire_hash", String(64), nullable=False),
+    Column("questionnaire_snapshot", Text, nullable=False),
+    Column("assessed_on", Date, nullable=False),
+    Column("status", String(20), nullable=False, server_default="draft"),
+    Column("facilitator", String(200), nullable=False, server_default=""),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+answers = Table(
+    "answers", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("assessment_id", ForeignKey("assessments.id", ondelete="CASCADE"), nullable=False),
+    Column("question_id", String(200), nullable=False),
+    Column("level", Integer, nullable=True),
+    Column("na", Boolean, nullable=False, server_default=false()),
+    Column("note", Text, nullable=False, server_default=""),
+    Column("evidence_url", Text, nullable=False, server_default=""),
+    Column("answered_by", String(200), nullable=False, server_default=""),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("version", Integer, nullable=False, server_default="1"),
+    UniqueConstraint("assessment_id", "question_id", name="uq_answer_question"),
+)
+
+answer_history = Table(
+    "answer_history", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("assessment_id", ForeignKey("assessments.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("question_id", String(200), nullable=False),
+    Column("old_level", Integer, nullable=True),
+    Column("old_na", Boolean, nullable=True),
+    Column("new_level", Integer, nullable=True),
+    Column("new_na", Boolean, nullable=False),
+    Column("note", Text, nullable=False, server_default=""),
+    Column("changed_by", String(200), nullable=False, server_default=""),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
+)
+
+targets = Table(
+    "targets", metadata,
+    Column("assessment_id", ForeignKey("assessments.id", ondelete="CASCADE"), primary_key=True),
+    Column("layer", String(100), primary_key=True),
+    Column("dimension", String(100), primary_key=True),
+    Column("level", Integer, nullable=False),
+)
+
+DEFAULT_ORGANISATION = "My organisation"
+
+
+# --- errors -------------------------------------------------------------------
+
+
+class StorageError(Exception):
+    """A problem the user can act on; its message is one readable sentence."""
+
+
+class NotFound(StorageError):
+    pass
+
+
+class ReadOnly(StorageError):
+    pass
+
+
+class Conflict(StorageError):
+    """Someone else changed the same answer since it was loaded: both values are kept here."""
+
+    def __init__(self, question_id: str, mine: dict[str, Any], theirs: "AnswerRecord"):
+        self.question_id, self.mine, self.theirs = question_id, mine, theirs
+        super().__init__(
+            f"answer to {question_id} was changed by {theirs.answered_by or 'someone else'} "
+            f"to {theirs.label} while you were editing it"
+        )
+
+
+# --- records --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AnswerRecord:
+    question_id: str
+    level: int | None
+    na: bool
+    note: str = ""
+    evidence_url: str = ""
+    answered_by: str = ""
+    updated_at: dt.datetime | None = None
+    version: int = 1
+
+    @property
+    def label(self) -> str:
+        return "N/A" if self.na else ("unanswered" if self.level is None else f"level {self.level}")
+
+    @property
+    def value(self) -> int | None:
+        """Scoring value: the level, or None for N/A."""
+        return None if self.na else self.level
+
+
+@dataclass(frozen=True)
+class AssessmentRecord:
+    id: int
+    name: str
+    department: str
+    organisation: str
+    questionnaire_id: str
+    questionnaire_version: str
+    questionnaire_hash: str
+    assessed_on: dt.date
+    status: str
+    facilitator: str
+    created_at: dt.datetime
+    snapshot: str = field(repr=False)
+
+    @property
+    def questionnaire(self) -> Questionnaire:
+        return from_snapshot(self.snapshot)
+
+    @property
+    def is_final(self) -> bool:
+        return self.status == "final"
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "name": self.name, "department": self.department,
+            "organisation": self.organisation, "date": self.assessed_on.isoformat(),
+            "status": self.status, "facilitator": self.facilitator,
+            "questionnaire": self.questionnaire_id, "questionnaire_version": self.questionnaire_version,
+        }
+
+
+# --- engine -----------------------------------------------------------------------
+
+
+def data_dir() -> Path:
+    return Path(os.environ.get("ASSESSMENT_DATA_DIR", "data"))
+
+
+def normalise_url(url: str) -> str:
+    """Accept postgres://, postgresql:// and postgresql+psycopg:// alike (we ship psycopg 3)."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def database_url() -> str:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        return normalise_url(url)
+    return f"sqlite:///{data_dir() / 'assessments.db'}"
+
+
+def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
+    """One engine per process. SQLite gets WAL, foreign keys and explicit write locks."""
+    url = normalise_url(url or database_url())
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, **kwargs)
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+            # Let SQLAlchemy (not pysqlite) start transactions, so writes can take the lock up front.
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA busy_timeout=10000")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn: Connection) -> None:
+            # A write transaction locks at BEGIN: read-then-write can never lose an update.
+            mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+            conn.exec_driver_sql(f"BEGIN {mode}")
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def describe_url(url: str) -> str:
+    """The URL without its password, for messages."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Store:
+    """The storage shell: every read and write of assessments goes through here."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    @classmethod
+    def open(cls, url: str | None = None, upgrade: bool = True) -> Store:
+        """Connect and bring the schema up to date; unreachable databases raise StorageError."""
+        engine = make_engine(url)
+        store = cls(engine)
+        if upgrade:
+            store.upgrade()
+        return store
+
+    def upgrade(self) -> None:
+        from assessment.migrations import upgrade_to_head
+
+        try:
+            upgrade_to_head(self.engine)
+        except OperationalError as exc:
+            raise StorageError(
+                f"cannot open the database {describe_url(str(self.engine.url))}: {exc.orig}".strip()
+            ) from None
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        with self.engine.connect().execution_options(sqlite_begin="IMMEDIATE") as conn, conn.begin():
+            yield conn
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    # --- organisations and departments ---
+
+    def _organisation_id(self, conn: Connection, name: str) -> int:
+        found = conn.scalar(select(organisations.c.id).where(organisations.c.name == name))
+        if found is not None:
+            return found
+        return conn.execute(organisations.insert().values(name=name)).inserted_primary_key[0]
+
+    def _department_id(self, conn: Connection, organisation: str, name: str) -> int:
+        org_id = self._organisation_id(conn, organisation)
+        found = conn.scalar(
+            select(departments.c.id).where(departments.c.organisation_id == org_id, departments.c.name == name)
+        )
+        if found is not None:
+            return found
+        return conn.execute(
+            departments.insert().values(organisation_id=org_id, name=name)
+        ).inserted_primary_key[0]
+
+    def departments(self) -> list[str]:
+        with self._read() as conn:
+            return list(conn.scalars(select(departments.c.name).order_by(departments.c.name)))
+
+    # --- assessments ---
+
+    def create_assessment(
+        self,
+        name: str,
+        department: str,
+        questionnaire: Questionnaire,
+        *,
+        organisation: str = DEFAULT_ORGANISATION,
+        facilitator: str = "",
+        assessed_on: dt.date | None = None,
+    ) -> int:
+        name, department = name.strip(), department.strip()
+        if not name:
+            raise StorageError("an assessment needs a name")
+        if not department:
+            raise StorageError("an assessment needs a department")
+        with self._write() as conn:
+            return self._insert_assessment(
+                conn, name, department, questionnaire, organisation=organisation,
+                facilitator=facilitator, assessed_on=assessed_on or dt.date.today(), status="draft",
+            )
+
+    def _insert_assessment(
+        self, conn: Connection, name: str, department: str, questionnaire: Questionnaire, *,
+        organisation: str, facilitator: str, assessed_on: dt.date, status: str,
+    ) -> int:
+        dep_id = self._department_id(conn, organisation.strip() or DEFAULT_ORGANISATION, department)
+        return conn.execute(
+            assessments.insert().values(
+                name=name, department_id=dep_id, questionnaire_id=questionnaire.id,
+                questionnaire_version=questionnaire.version,
+                questionnaire_hash=questionnaire.content_hash(),
+                questionnaire_snapshot=to_snapshot(questionnaire),
+                assessed_on=assessed_on, status=status,
+                facilitator=facilitator.strip(), created_at=_now(),
+            )
+        ).inserted_primary_key[0]
+
+    def import_assessment(
+        self, name: str, department: str, questionnaire: Questionnaire, answer_rows: list[AnswerRecord], *,
+        organisation: str = DEFAULT_ORGANISATION, facilitator: str = "",
+        assessed_on: dt.date | None = None, status: str = "draft",
+    ) -> int:
+        """Create an assessment with all its answers in one transaction: all or nothing."""
+        now = _now()
+        with self._write() as conn:
+            new_id = self._insert_assessment(
+                conn, name, department, questionnaire, organisation=organisation,
+                facilitator=facilitator, assessed_on=assessed_on or dt.date.today(), status=status,
+            )
+            if answer_rows:
+                conn.execute(answers.insert(), [
+                    {"assessment_id": new_id, "question_id": a.question_id, "level": a.level, "na": a.na,
+                     "note": a.note, "evidence_url": a.evidence_url, "answered_by": a.answered_by,
+                     "updated_at": a.updated_at or now, "version": 1}
+                    for a in answer_rows
+                ])
+            return new_id
+
+    def _assessment_query(self):  # noqa: ANN202 - a SQLAlchemy Select
+        return (
+            select(assessments, departments.c.name.label("department"),
+                   organisations.c.name.label("organisation"))
+            .join(departments, assessments.c.department_id == departments.c.id)
+            .join(organisations, departments.c.organisation_id == organisations.c.id)
+        )
+
+    @staticmethod
+    def _record(row: Any) -> AssessmentRecord:
+        return AssessmentRecord(
+            id=row.id, name=row.name, department=row.department, organisation=row.organisation,
+            questionnaire_id=row.questionnaire_id, questionnaire_version=row.questionnaire_version,
+            questionnaire_hash=row.questionnaire_hash, assessed_on=row.assessed_on, status=row.status,
+            facilitator=row.facilitator, created_at=row.created_at, snapshot=row.questionnaire_snapshot,
+        )
+
+    def list_assessments(self) -> list[AssessmentRecord]:
+        with self._read() as conn:
+            rows = conn.execute(
+                self._assessment_query().order_by(assessments.c.assessed_on.desc(), assessments.c.id.desc())
+            )
+            return [self._record(r) for r in rows]
+
+    def get_assessment(self, assessment_id: int) -> AssessmentRecord:
+        with self._read() as conn:
+            row = conn.execute(self._assessment_query().where(assessments.c.id == assessment_id)).first()
+        if row is None:
+            raise NotFound(f"no assessment with id {assessment_id}")
+        return self._record(row)
+
+    def set_status(self, assessment_id: int, status: str) -> None:
+        if status not in ("draft", "final"):
+            raise StorageError(f"status must be draft or final, not {status!r}")
+        with self._write() as conn:
+            done = conn.execute(
+                assessments.update().where(assessments.c.id == assessment_id).values(status=status)
+            ).rowcount
+        if not done:
+            raise NotFound(f"no assessment with id {assessment_id}")
+
+    def delete_assessment(self, assessment_id: int) -> None:
+        with self._write() as conn:
+            conn.execute(answer_history.delete().where(answer_history.c.assessment_id == assessment_id))
+            conn.execute(answers.delete().where(answers.c.assessment_id == assessment_id))
+            conn.execute(targets.delete().where(targets.c.assessment_id == assessment_id))
+            if not conn.execute(assessments.delete().where(assessments.c.id == assessment_id)).rowcount:
+                raise NotFound(f"no assessment with id {assessment_id}")
+
+    # --- answers ---
+
+    def answers(self, assessment_id: int) -> dict[str, AnswerRecord]:
+        with self._read() as conn:
+            rows = conn.execute(select(answers).where(answers.c.assessment_id == assessment_id))
+            return {
+                r.question_id: AnswerRecord(
+                    question_id=r.question_id, level=r.level, na=r.na, note=r.note,
+                    evidence_url=r.evidence_url, answered_by=r.answered_by, updated_at=r.updated_at,
+                    version=r.version,
+                )
+                for r in rows
+            }
+
+    def answer_values(self, assessment_id: int) -> dict[str, int | None]:
+        """Answers as scoring expects them: level, or None for N/A; unanswered left out."""
+        return {
+            qid: a.value for qid, a in self.answers(assessment_id).items() if a.na or a.level is not None
+        }
+
+    def save_answer(
+        self,
+        assessment_id: int,
+        question_id: str,
+        *,
+        level: int | None = None,
+        na: bool = False,
+        note: str | None = None,
+        evidence_url: str | None = None,
+        answered_by: str = "",
+        expected_version: int | None = None,
+    ) -> AnswerRecord:
+        """Save one answer now. `note`/`evidence_url` None keeps the stored value.
+
+        With `expected_version`, a row changed by someone else since that version raises Conflict
+        (nothing is written); without it, the last writer wins (CLI, import).
+        """
+        if level is not None and not (isinstance(level, int) and 0 <= level <= MAX_LEVEL):
+            raise StorageError(f"level must be a whole number 0–{MAX_LEVEL}, got {level!r}")
+        if na:
+            level = None
+        for attempt in range(2):
+            try:
+                return self._save_answer_once(
+                    assessment_id, question_id, level, na, note, evidence_url, answered_by, expected_version
+                )
+            except IntegrityError:
+                # Two first answers to the same question raced: the loser retries as an update.
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _save_answer_once(
+        self, assessment_id: int, question_id: str, level: int | None, na: bool, note: str | None,
+        evidence_url: str | None, answered_by: str, expected_version: int | None,
+    ) -> AnswerRecord:
+        now = _now()
+        with self._write() as conn:
+            head = conn.execute(
+                select(assessments.c.status, assessments.c.questionnaire_snapshot)
+                .where(assessments.c.id == assessment_id)
+            ).first()
+            if head is None:
+                raise NotFound(f"no assessment with id {assessment_id}")
+            if head.status == "final":
+                raise ReadOnly(f"assessment {assessment_id} is final and read-only; reopen it as a draft first")
+            if f'"id":"{question_id}"' not in head.questionnaire_snapshot:
+                raise StorageError(f"question {question_id!r} is not in this assessment's questionnaire")
+            query = select(answers).where(
+                answers.c.assessment_id == assessment_id, answers.c.question_id == question_id
+            )
+            if conn.dialect.name == "postgresql":
+                query = query.with_for_update()
+            old = conn.execute(query).first()
+            if old is not None and expected_version is not None and old.version != expected_version:
+                theirs = AnswerRecord(old.question_id, old.level, old.na, old.note, old.evidence_url,
+                                      old.answered_by, old.updated_at, old.version)
+                raise Conflict(question_id, {"level": level, "na": na, "note": note}, theirs)
+            values = {"level": level, "na": na, "answered_by": answered_by, "updated_at": now}
+            if note is not None:
+                values["note"] = note
+            if evidence_url is not None:
+                values["evidence_url"] = evidence_url
+            if old is None:
+                values.setdefault("note", "")
+                values.setdefault("evidence_url", "")
+                conn.execute(answers.insert().values(assessment_id=assessment_id, question_id=question_id,
+                                                     version=1, **values))
+                version = 1
+            else:
+                version = old.version + 1
+                conn.execute(answers.update().where(answers.c.id == old.id).values(version=version, **values))
+            if old is None or (old.level, old.na) != (level, na) or (note is not None and note != old.note):
+                conn.execute(answer_history.insert().values(
+                    assessment_id=assessment_id, question_id=question_id,
+                    old_level=None if old is None else old.level, old_na=None if old is None else old.na,
+                    new_level=level, new_na=na, note=values.get("note", old.note if old else ""),
+                    changed_by=answered_by, changed_at=now,
+                ))
+        return AnswerRecord(
+            question_id, level, na,
+            values.get("note", old.note if old is not None else ""),
+            values.get("evidence_url", old.evidence_url if old is not None else ""),
+            answered_by, now, version,
+        )
+
+    def history(self, assessment_id: int) -> list[dict[str, Any]]:
+        with self._read() as conn:
+            rows = conn.execute(
+                select(answer_history).where(answer_history.c.assessment_id == assessment_id)
+                .order_by(answer_history.c.id)
+            )
+            return [dict(r._mapping) for r in rows]
+
+    def count_assessments(self) -> int:
+        with self._read() as conn:
+            return conn.scalar(select(func.count()).select_from(assessments)) or 0
+
+
+def is_missing_table(exc: Exception) -> bool:
+    return isinstance(exc, OperationalError | SAProgrammingError)
