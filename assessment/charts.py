@@ -53,7 +53,7 @@ def radar(
             text=text + text[:1], hovertemplate="%{theta}<br>" + name + ": %{text}<extra></extra>",
         ))
     fig.update_layout(
-        title={"text": title, "x": 0.5, "xanchor": "center"} if title else None,
+        title={"text": title, "x": 0.5, "xanchor": "center", "y": 0.98, "yanchor": "top"} if title else None,
         polar={
             "radialaxis": {"range": [0, MAX_LEVEL], "tickvals": list(range(MAX_LEVEL + 1)),
                            "tickfont": {"size": 11}, "angle": 90, "gridcolor": "#cccccc"},
@@ -62,7 +62,7 @@ def radar(
         },
         font={"family": FONT, "size": 13, "color": "#222222"},
         legend={"orientation": "h", "y": -0.12, "x": 0.5, "xanchor": "center"},
-        margin={"l": 70, "r": 70, "t": 50 if title else 30, "b": 40},
+        margin={"l": 70, "r": 70, "t": 90 if title else 40, "b": 40},
         height=height,
         paper_bgcolor="white",
     )

@@ -17,7 +17,7 @@ import typer
 
 from assessment import exchange
 from assessment.questionnaire import QuestionnaireError, combine, load_all, questionnaire_files
-from assessment.storage import Store, StorageError
+from assessment.storage import StorageError, Store
 
 app = typer.Typer(
     name="assessment",
@@ -112,21 +112,28 @@ def validate(
 def demo(
     department: Annotated[str, typer.Option(help="Department name.")] = "Data Science Platform",
     seed: Annotated[int, typer.Option(help="Random seed for the answers.")] = 7,
+    organisation: Annotated[bool, typer.Option(
+        "--organisation", help="Create a demo organisation: 3 departments, 2 dates each.")] = False,
+    if_empty: Annotated[bool, typer.Option(
+        "--if-empty", help="Only when the database has no assessment yet (used by `make run`).")] = False,
 ) -> None:
     """Create a demo assessment with plausible answers and notes; print its id last.
 
     Example: python -m assessment demo
     """
-    from assessment.demo import demo_answers
+    from assessment.demo import DEMO_ORGANISATION, create_demo
 
     store = _store()
+    if if_empty and store.count_assessments():
+        typer.echo("database already has assessments; no demo created")
+        return
     q = combine(load_all())
-    new_id = store.create_assessment(f"{department} — demo assessment", department, q,
-                                     facilitator="Demo facilitator")
-    for qid, (level, note) in demo_answers(q, seed=seed).items():
-        store.save_answer(new_id, qid, level=level, na=level is None, note=note, answered_by="demo")
-    typer.echo(f"created demo assessment {new_id} with {len(q.questions)} answers")
-    typer.echo(str(new_id))
+    plan = DEMO_ORGANISATION if (organisation or if_empty) else [(department, 0, seed, 0)]
+    ids = [create_demo(store, q, dep, days_ago=days, seed=s, skew=skew) for dep, days, s, skew in plan]
+    for new_id in ids:
+        record = store.get_assessment(new_id)
+        typer.echo(f"created demo assessment {new_id}: {record.name} ({record.assessed_on})")
+    typer.echo(str(ids[-1]))
 
 
 @app.command("list")
@@ -152,7 +159,7 @@ def _parse_id(value: str) -> int:
     try:
         return int(value)
     except ValueError:
-        raise UserError(f"assessment id must be a number, got {value!r} (see `python -m assessment list`)")
+        raise UserError(f"assessment id must be a number, got {value!r} (see `python -m assessment list`)") from None
 
 
 @app.command("score")

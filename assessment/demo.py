@@ -28,3 +28,25 @@ def demo_answers(q: Questionnaire, seed: int = 7, skew: int = 0) -> dict[str, tu
         note = rng.choice(NOTES) if rng.random() < 0.25 else ""
         out[question.id] = (None if na else level, note)
     return out
+
+
+# (department, days before today, seed, skew): three departments, each assessed twice.
+DEMO_ORGANISATION = [
+    ("Data Science Platform", 180, 11, -1), ("Data Science Platform", 0, 12, 0),
+    ("Customer Service AI", 170, 21, -1), ("Customer Service AI", 5, 22, 0),
+    ("IT Operations", 160, 31, 0), ("IT Operations", 10, 32, 1),
+]
+
+
+def create_demo(store, q: Questionnaire, department: str, *, days_ago: int = 0, seed: int = 7,  # noqa: ANN001
+                skew: int = 0) -> int:
+    """Store one demo assessment with its answers (through the same save path the app uses)."""
+    import datetime as dt
+
+    on = dt.date.today() - dt.timedelta(days=days_ago)
+    new_id = store.create_assessment(f"{department} — {on:%B %Y}", department, q,
+                                     organisation="Demo Corp", facilitator="Demo facilitator",
+                                     assessed_on=on)
+    for qid, (level, note) in demo_answers(q, seed=seed, skew=skew).items():
+        store.save_answer(new_id, qid, level=level, na=level is None, note=note, answered_by="demo")
+    return new_id

@@ -130,7 +130,7 @@ class ReadOnly(StorageError):
 class Conflict(StorageError):
     """Someone else changed the same answer since it was loaded: both values are kept here."""
 
-    def __init__(self, question_id: str, mine: dict[str, Any], theirs: "AnswerRecord"):
+    def __init__(self, question_id: str, mine: dict[str, Any], theirs: AnswerRecord):
         self.question_id, self.mine, self.theirs = question_id, mine, theirs
         super().__init__(
             f"answer to {question_id} was changed by {theirs.answered_by or 'someone else'} "

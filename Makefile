@@ -1,0 +1,46 @@
+# `make run` and `make test` do all the set-up on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PORT ?= 8501
+
+.PHONY: run test test-fast bench bench-full lint install chromium clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Debian's chromium: kaleido (PDF charts) and Playwright (browser tests) drive it.
+chromium:
+	@test -x /usr/bin/chromium || { \
+	  echo "installing Debian's chromium (needed for PDF charts and browser tests)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core; }
+
+run: install chromium
+	$(PY) -m assessment db upgrade
+	$(PY) -m assessment demo --if-empty
+	$(VENV)/bin/streamlit run app.py --server.port $(PORT) --server.headless true
+
+test: install chromium
+	$(PY) -m pytest
+
+test-fast: install
+	$(PY) -m pytest -m "not browser"
+
+bench: install chromium
+	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b --quick || exit 1; done
+
+bench-full: install chromium
+	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+lint: install
+	$(VENV)/bin/ruff check assessment app.py app_pages tests benchmarks
+	$(PY) -m assessment validate
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts

@@ -1,0 +1,12 @@
+"""Streamlit frame: page navigation and the shared sidebar. Pages live in app_pages/."""
+
+import streamlit as st
+
+st.set_page_config(page_title="AI Ops Maturity", page_icon=":material/monitoring:", layout="wide")
+
+pages = [
+    st.Page("app_pages/assessments.py", title="Assessments", icon=":material/folder_open:", default=True),
+    st.Page("app_pages/questionnaire.py", title="Questionnaire", icon=":material/edit_note:"),
+    st.Page("app_pages/results.py", title="Results", icon=":material/monitoring:"),
+]
+st.navigation(pages).run()

@@ -1,0 +1,154 @@
+"""Questionnaire: answer one dimension at a time; every answer is saved the moment it is given."""
+
+import datetime as dt
+
+import streamlit as st
+
+from app_pages.shared import need_assessment, open_store
+from assessment.questionnaire import LEVEL_COUNT, level_names
+from assessment.report import fmt
+from assessment.scoring import score
+from assessment.storage import Conflict, StorageError
+
+NA_OPTION = "na"
+OPTIONS = [str(i) for i in range(LEVEL_COUNT)] + [NA_OPTION]
+
+store = open_store()
+if store is None:
+    st.stop()
+record = need_assessment(store)
+q = record.questionnaire
+aid = record.id
+names = level_names()
+answers = store.answers(aid)
+versions = st.session_state.setdefault(f"versions-{aid}", {})
+for qid, a in answers.items():
+    versions.setdefault(qid, a.version)
+saved_at = st.session_state.setdefault(f"saved-{aid}", {})
+conflicts = st.session_state.setdefault(f"conflicts-{aid}", {})
+
+
+def option_of(qid: str) -> str | None:
+    a = answers.get(qid)
+    if a is None:
+        return None
+    return NA_OPTION if a.na else (None if a.level is None else str(a.level))
+
+
+def save(qid: str, field: str) -> None:
+    """Widget callback: write this question's answer (level/N-A, note or evidence) now."""
+    choice = st.session_state.get(f"lvl-{aid}-{qid}")
+    level = None if choice in (None, NA_OPTION) else int(choice)
+    kwargs = {}
+    if field == "note":
+        kwargs["note"] = st.session_state.get(f"note-{aid}-{qid}", "")
+    if field == "evidence":
+        kwargs["evidence_url"] = st.session_state.get(f"ev-{aid}-{qid}", "")
+    try:
+        saved = store.save_answer(
+            aid, qid, level=level, na=choice == NA_OPTION, answered_by="app",
+            expected_version=versions.get(qid), **kwargs,
+        )
+    except Conflict as exc:
+        conflicts[qid] = (choice, exc.theirs.label, exc.theirs.answered_by)
+        versions[qid] = exc.theirs.version  # the next click deliberately overwrites theirs
+        return
+    except StorageError as exc:
+        st.session_state["save-error"] = str(exc)
+        return
+    versions[qid] = saved.version
+    conflicts.pop(qid, None)
+    saved_at[qid] = dt.datetime.now().strftime("%H:%M:%S")
+
+
+st.title("Questionnaire")
+st.caption(f"**{record.name}** · {record.department} · {q.title} v{q.version}")
+if record.is_final:
+    st.info("This assessment is final and read-only. Answers are shown but cannot be changed.")
+if err := st.session_state.pop("save-error", None):
+    st.error(f"Not saved: {err}")
+
+dims = q.ordered_dimensions
+current = score(q, {k: a.value for k, a in answers.items() if a.na or a.level is not None})
+by_dim = current.overall_dimensions.set_index("dimension")
+answered_total = current.answered + current.na
+st.progress(answered_total / current.total if current.total else 0.0,
+            text=f"{answered_total} of {current.total} questions answered")
+
+
+def dim_label(i: int) -> str:
+    row = by_dim.loc[dims[i].id]
+    done = int(row["answered"] + row["na"])
+    mark = "✓ " if done == int(row["total"]) else ""
+    return f"{mark}{dims[i].name} ({done}/{int(row['total'])})"
+
+
+try:
+    start = int(st.query_params.get("dimension", 0))
+except ValueError:
+    start = 0
+start = min(max(start, 0), len(dims) - 1)
+if "dim-index" not in st.session_state or st.session_state.get("dim-of") != aid:
+    st.session_state["dim-index"] = start
+    st.session_state["dim-of"] = aid
+index = st.selectbox("Dimension", range(len(dims)), key="dim-index", format_func=dim_label)
+st.query_params["dimension"] = str(index)
+dim = dims[index]
+row = by_dim.loc[dim.id]
+if int(row["answered"] + row["na"]) == int(row["total"]):
+    st.success(f"{dim.name} is complete: score **{fmt(row['score'])}** / 4 ({names.name(row['score'])}).")
+elif dim.description:
+    st.caption(dim.description)
+
+for layer in q.layers:
+    questions = [x for x in q.questions if x.layer == layer.id and x.dimension == dim.id]
+    if not questions:
+        continue
+    if len(q.layers) > 1:
+        st.subheader(layer.name)
+    for question in questions:
+        key = f"lvl-{aid}-{question.id}"
+        if key not in st.session_state:
+            st.session_state[key] = option_of(question.id)
+        stored = answers.get(question.id)
+        if f"note-{aid}-{question.id}" not in st.session_state:
+            st.session_state[f"note-{aid}-{question.id}"] = stored.note if stored else ""
+        if f"ev-{aid}-{question.id}" not in st.session_state:
+            st.session_state[f"ev-{aid}-{question.id}"] = stored.evidence_url if stored else ""
+        with st.container(border=True):
+            st.markdown(f"**{question.text}**")
+            st.caption(f":material/search: {question.evidence}")
+            st.radio(
+                "Level", OPTIONS, key=key, index=None,
+                format_func=lambda o: "N/A" if o == NA_OPTION else f"{o} · {names.levels[int(o)].name}",
+                captions=[*question.levels, "Does not apply to this team"],
+                on_change=save, args=(question.id, "level"), disabled=record.is_final,
+                label_visibility="collapsed",
+            )
+            with st.expander("Note and evidence link", expanded=bool(stored and (stored.note or stored.evidence_url))):
+                st.text_area("Note", key=f"note-{aid}-{question.id}", on_change=save,
+                             args=(question.id, "note"), disabled=record.is_final,
+                             placeholder="What the room said, who follows up…")
+                st.text_input("Evidence link", key=f"ev-{aid}-{question.id}", on_change=save,
+                              args=(question.id, "evidence"), disabled=record.is_final,
+                              placeholder="Link to the dashboard, policy or pipeline shown")
+            if question.id in conflicts:
+                mine, theirs, who = conflicts[question.id]
+                st.warning(
+                    f"Someone else ({who or 'another session'}) changed this answer to **{theirs}** while you "
+                    f"chose **{'N/A' if mine == NA_OPTION else f'level {mine}'}**. Their value is kept; "
+                    "choose again to overwrite it."
+                )
+            elif question.id in saved_at:
+                st.caption(f"✓ Saved at {saved_at[question.id]}")
+
+prev_col, _, next_col = st.columns([1, 3, 1])
+if prev_col.button("← Previous", disabled=index == 0, width="stretch"):
+    st.session_state["dim-index"] = index - 1
+    st.rerun()
+if index < len(dims) - 1:
+    if next_col.button("Next →", type="primary", width="stretch"):
+        st.session_state["dim-index"] = index + 1
+        st.rerun()
+elif next_col.button("See results →", type="primary", width="stretch"):
+    st.switch_page("app_pages/results.py")

@@ -1,0 +1,139 @@
+"""Storage on SQLite and on the real PostgreSQL server: every test runs on both."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pytest
+
+from assessment.questionnaire import Questionnaire
+from assessment.storage import Conflict, NotFound, ReadOnly, StorageError, Store, make_engine, normalise_url
+
+
+def new(store: Store, q: Questionnaire, name: str = "Baseline", department: str = "Platform") -> int:
+    return store.create_assessment(name, department, q, facilitator="Ada", assessed_on=dt.date(2026, 11, 2))
+
+
+def test_round_trip(store: Store, mini: Questionnaire) -> None:
+    aid = new(store, mini)
+    store.save_answer(aid, "alpha.governance.q1", level=2, note="<b>shown as text</b>", answered_by="bo")
+    store.save_answer(aid, "alpha.cost.q1", na=True)
+    record = store.get_assessment(aid)
+    assert (record.name, record.department, record.facilitator) == ("Baseline", "Platform", "Ada")
+    assert record.assessed_on == dt.date(2026, 11, 2) and record.status == "draft"
+    assert record.questionnaire == mini and record.questionnaire_hash == mini.content_hash()
+    answers = store.answers(aid)
+    assert answers["alpha.governance.q1"].level == 2
+    assert answers["alpha.governance.q1"].note == "<b>shown as text</b>"
+    assert answers["alpha.cost.q1"].na and answers["alpha.cost.q1"].level is None
+    assert store.answer_values(aid) == {"alpha.governance.q1": 2, "alpha.cost.q1": None}
+    assert [r.id for r in store.list_assessments()] == [aid]
+    assert store.departments() == ["Platform"]
+
+
+def test_answers_survive_a_restart(db_url: str, mini: Questionnaire) -> None:
+    first = Store(make_engine(db_url))
+    first.upgrade()
+    aid = new(first, mini)
+    first.save_answer(aid, "beta.monitoring.q1", level=3)
+    first.engine.dispose()  # the server stops
+    second = Store(make_engine(db_url))
+    second.upgrade()  # migrations are idempotent on restart
+    assert second.answers(aid)["beta.monitoring.q1"].level == 3
+    second.engine.dispose()
+
+
+def test_changing_an_answer_bumps_version_and_keeps_history(store: Store, mini: Questionnaire) -> None:
+    aid = new(store, mini)
+    a1 = store.save_answer(aid, "alpha.governance.q1", level=1, answered_by="ann")
+    a2 = store.save_answer(aid, "alpha.governance.q1", level=3, answered_by="ben", expected_version=a1.version)
+    assert (a1.version, a2.version) == (1, 2)
+    history = store.history(aid)
+    assert [(h["old_level"], h["new_level"], h["changed_by"]) for h in history] == [
+        (None, 1, "ann"), (1, 3, "ben")]
+
+
+def test_note_only_save_keeps_level(store: Store, mini: Questionnaire) -> None:
+    aid = new(store, mini)
+    store.save_answer(aid, "alpha.governance.q1", level=2)
+    store.save_answer(aid, "alpha.governance.q1", level=2, note="seen the registry")
+    stored = store.answers(aid)["alpha.governance.q1"]
+    assert (stored.level, stored.note) == (2, "seen the registry")
+
+
+def test_conflicting_edit_is_detected_not_lost(store: Store, mini: Questionnaire) -> None:
+    aid = new(store, mini)
+    base = store.save_answer(aid, "alpha.governance.q1", level=1)
+    store.save_answer(aid, "alpha.governance.q1", level=2, answered_by="tab A", expected_version=base.version)
+    with pytest.raises(Conflict) as info:
+        store.save_answer(aid, "alpha.governance.q1", level=4, answered_by="tab B", expected_version=base.version)
+    assert info.value.theirs.level == 2 and info.value.mine["level"] == 4
+    assert "tab A" in str(info.value)
+    assert store.answers(aid)["alpha.governance.q1"].level == 2
+
+
+def test_final_assessment_is_read_only(store: Store, mini: Questionnaire) -> None:
+    aid = new(store, mini)
+    store.save_answer(aid, "alpha.governance.q1", level=1)
+    store.set_status(aid, "final")
+    with pytest.raises(ReadOnly, match="final and read-only"):
+        store.save_answer(aid, "alpha.governance.q1", level=4)
+    assert store.answers(aid)["alpha.governance.q1"].level == 1
+
+
+def test_bad_input_is_refused(store: Store, mini: Questionnaire) -> None:
+    aid = new(store, mini)
+    with pytest.raises(StorageError, match="level must be"):
+        store.save_answer(aid, "alpha.governance.q1", level=7)
+    with pytest.raises(StorageError, match="not in this assessment"):
+        store.save_answer(aid, "nope.question", level=1)
+    with pytest.raises(NotFound):
+        store.save_answer(aid + 100, "alpha.governance.q1", level=1)
+    with pytest.raises(StorageError, match="needs a name"):
+        store.create_assessment("  ", "Platform", mini)
+    assert store.answers(aid) == {}
+
+
+def test_concurrent_writers_lose_nothing(store: Store, mini: Questionnaire) -> None:
+    """Eight threads answer every question repeatedly: each row ends at one writer's last value."""
+    aid = new(store, mini)
+    ids = [x.id for x in mini.questions]
+    errors: list[Exception] = []
+
+    def worker(n: int) -> None:
+        try:
+            for rnd in range(5):
+                for qid in ids:
+                    store.save_answer(aid, qid, level=(n + rnd) % 5, answered_by=f"w{n}")
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not errors
+    answers = store.answers(aid)
+    assert set(answers) == set(ids)
+    assert all(a.version == 40 for a in answers.values())  # 8 writers × 5 rounds, no lost update
+    assert len(store.history(aid)) >= len(ids)
+
+
+def test_delete_assessment(store: Store, mini: Questionnaire) -> None:
+    aid = new(store, mini)
+    store.save_answer(aid, "alpha.governance.q1", level=1)
+    store.delete_assessment(aid)
+    with pytest.raises(NotFound):
+        store.get_assessment(aid)
+
+
+@pytest.mark.parametrize("url", ["postgres://u@h/db", "postgresql://u@h/db", "postgresql+psycopg://u@h/db"])
+def test_postgres_url_spellings(url: str) -> None:
+    assert normalise_url(url) == "postgresql+psycopg://u@h/db"
+
+
+def test_unreachable_database_is_one_clear_error() -> None:
+    with pytest.raises(StorageError, match="cannot open the database"):
+        Store.open("postgresql://nobody@127.0.0.1:1/none")
