@@ -255,6 +255,46 @@ def import_(file: Annotated[Path, typer.Argument(help="A JSON file written by `e
     typer.echo(str(new_id))
 
 
+@app.command()
+@friendly
+def crosswalk(
+    fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+    paths: Annotated[list[Path] | None, typer.Argument(help="Questionnaire files or folders.")] = None,
+) -> None:
+    """Map every question to the NIST AI RMF subcategories it evidences, with coverage per function.
+
+    Example: python -m assessment crosswalk --format csv > crosswalk.csv
+    """
+    from assessment.crosswalk import crosswalk_rows, function_coverage, nist_ai_rmf, unknown_subcategories
+
+    if fmt not in ("table", "csv", "json"):
+        raise UserError(f"unknown format {fmt!r}; choose table, csv or json")
+    questionnaires = load_all(paths or None)
+    framework = nist_ai_rmf()
+    unknown = unknown_subcategories(questionnaires, framework)
+    if unknown:
+        qid, sub = unknown[0]
+        raise UserError(f"{qid}: {sub!r} is not a subcategory of {framework.title}")
+    rows = crosswalk_rows(questionnaires)
+    coverage = function_coverage(rows, framework)
+    if fmt == "csv":
+        typer.echo(rows.drop(columns=["question"]).to_csv(index=False), nl=False)
+    elif fmt == "json":
+        _echo_json({"framework": framework.id,
+                    "rows": rows.drop(columns=["question"]).to_dict(orient="records"),
+                    "coverage": coverage.to_dict(orient="records")})
+    else:
+        for r in rows.itertuples():
+            typer.echo(f"{r.question_id:<42} {r.subcategory}")
+        typer.echo("")
+    if fmt != "json":
+        target = sys.stderr if fmt == "csv" else sys.stdout
+        print(f"coverage of {framework.title}:", file=target)
+        for c in coverage.itertuples():
+            print(f"  {c.function:<8} {c.covered:>3}/{c.subcategories} subcategories ({c.percent:.0f}%), "
+                  f"{c.questions} questions", file=target)
+
+
 @db_app.command("upgrade")
 @friendly
 def db_upgrade() -> None:

@@ -101,6 +101,7 @@ class Questionnaire(_Strict):
     version: str = Field(min_length=1)
     license: str = Field(min_length=1)
     description: str = ""
+    order: int = 100  # position among questionnaires (MLOps 1, LLMOps 2, AIOps 3); then by id
     scoring: Scoring = Scoring()
     layers: list[Layer] = Field(min_length=1)
     dimensions: list[Dimension] = Field(min_length=3)
@@ -314,7 +315,7 @@ def load_all(paths: Iterable[str | Path] | None = None) -> list[Questionnaire]:
             errors += exc.errors
     if errors:
         raise QuestionnaireError(errors)
-    return found
+    return sorted(found, key=lambda q: (q.order, q.id))
 
 
 def combine(parts: Sequence[Questionnaire]) -> Questionnaire:
@@ -337,6 +338,7 @@ def combine(parts: Sequence[Questionnaire]) -> Questionnaire:
         version="+".join(p.version for p in parts),
         license=", ".join(sorted({p.license for p in parts})),
         description=" ".join(p.description for p in parts if p.description),
+        order=min(p.order for p in parts),
         scoring=Scoring(overall=overall),
         layers=[layer for p in parts for layer in p.layers],
         dimensions=list(dims.values()),
