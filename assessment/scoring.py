@@ -204,10 +204,19 @@ def score(q: Questionnaire, answers: Answers) -> Scores:
     )
 
 
-def gaps(q: Questionnaire, scores: Scores, target: float = DEFAULT_TARGET) -> pd.DataFrame:
-    """Layer × dimension rows below target, largest gap first (weighted by dimension weight)."""
+def gaps(
+    q: Questionnaire, scores: Scores, target: float | Mapping[tuple[str, str], float] = DEFAULT_TARGET
+) -> pd.DataFrame:
+    """Layer × dimension rows below target, largest gap first (weighted by dimension weight).
+
+    `target` is one level for every cell, or a mapping (layer, dimension) → level (missing cells: 3).
+    """
     d = scores.dimensions.copy()
-    d["target"] = float(target)
+    if isinstance(target, Mapping):
+        cells = zip(d["layer"], d["dimension"], strict=True)
+        d["target"] = [float(target.get(cell, DEFAULT_TARGET)) for cell in cells]
+    else:
+        d["target"] = float(target)
     d["gap"] = (d["target"] - d["score"]).clip(lower=0)
     d = d[d["score"].notna() & (d["gap"] > 0)]
     names = {x.id: x.name for x in q.dimensions}

@@ -444,6 +444,40 @@ class Store:
             qid: a.value for qid, a in self.answers(assessment_id).items() if a.na or a.level is not None
         }
 
+    # --- targets ---
+
+    def targets(self, assessment_id: int) -> dict[tuple[str, str], int]:
+        """Stored target levels: (layer, dimension) → level; cells not stored use the defaults."""
+        with self._read() as conn:
+            rows = conn.execute(select(targets).where(targets.c.assessment_id == assessment_id))
+            return {(r.layer, r.dimension): r.level for r in rows}
+
+    def set_targets(self, assessment_id: int, mapping: dict[tuple[str, str], int]) -> None:
+        """Replace all stored targets of an assessment in one transaction (an empty mapping clears them)."""
+        for cell, level in mapping.items():
+            if not (isinstance(level, int) and not isinstance(level, bool) and 0 <= level <= MAX_LEVEL):
+                raise StorageError(f"target of {'.'.join(cell)} must be a whole number 0–{MAX_LEVEL}, got {level!r}")
+        with self._write() as conn:
+            head = conn.execute(
+                select(assessments.c.status, assessments.c.questionnaire_snapshot)
+                .where(assessments.c.id == assessment_id)
+            ).first()
+            if head is None:
+                raise NotFound(f"no assessment with id {assessment_id}")
+            if head.status == "final":
+                raise ReadOnly(f"assessment {assessment_id} is final and read-only; reopen it as a draft first")
+            q = from_snapshot(head.questionnaire_snapshot)
+            layers, dims = {x.id for x in q.layers}, {d.id for d in q.dimensions}
+            for layer, dim in mapping:
+                if layer not in layers or dim not in dims:
+                    raise StorageError(f"{layer}.{dim} is not a layer.dimension of this assessment's questionnaire")
+            conn.execute(targets.delete().where(targets.c.assessment_id == assessment_id))
+            if mapping:
+                conn.execute(targets.insert(), [
+                    {"assessment_id": assessment_id, "layer": layer, "dimension": dim, "level": level}
+                    for (layer, dim), level in mapping.items()
+                ])
+
     def save_answer(
         self,
         assessment_id: int,

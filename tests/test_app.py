@@ -1,0 +1,355 @@
+"""The Streamlit pages through AppTest: flows and state without a browser.
+
+Every test gets its own database (conftest's ASSESSMENT_DATA_DIR) and sees only tests/data's
+`mini` questionnaire in the create form, so the built-in questionnaires can change freely.
+What only a browser shows (layout, clicks on labels, the PDF download) is in test_browser.py.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+import assessment.questionnaire as aq
+from assessment.questionnaire import Questionnaire
+from assessment.report import fmt
+from assessment.scoring import score
+from assessment.storage import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "tests" / "data"
+QUESTIONNAIRE = "app_pages/questionnaire.py"
+RESULTS = "app_pages/results.py"
+ASSESSMENTS = "app_pages/assessments.py"
+
+
+@pytest.fixture(autouse=True)
+def _app_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """Only tests/data's questionnaires; caches start empty so each test has its own database.
+
+    The built-in folder is swapped for one holding only the level names: load_all() refuses every
+    questionnaire when one file fails, and the built-in content changes independently of these tests.
+    """
+    builtin = tmp_path / "builtin"
+    builtin.mkdir()
+    shutil.copy(aq.DEFAULT_FOLDER / "levels.yaml", builtin / "levels.yaml")
+    monkeypatch.setattr(aq, "DEFAULT_FOLDER", builtin)
+    monkeypatch.setenv("QUESTIONNAIRE_PATH", str(DATA))
+    # The Results page warms kaleido's Chromium for the PDF; AppTest never builds the PDF.
+    monkeypatch.setattr("assessment.charts._start_kaleido", lambda: None)
+    # .streamlit/config.toml hides error details from users; a failing test should show them.
+    shown = st.config.get_option("client.showErrorDetails")
+    st.config.set_option("client.showErrorDetails", "full")
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    yield
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    st.config.set_option("client.showErrorDetails", shown)
+
+
+@pytest.fixture
+def db() -> Iterator[Store]:
+    """The same database the app opens (conftest points ASSESSMENT_DATA_DIR at a tmp dir)."""
+    store = Store.open()
+    yield store
+    store.engine.dispose()
+
+
+@pytest.fixture
+def aid(db: Store, mini: Questionnaire) -> int:
+    """An assessment on the mini questionnaire, created behind the app's back."""
+    return db.create_assessment("Q4 baseline", "Platform", mini, facilitator="Ada")
+
+
+def app(assessment_id: int | None = None, page: str | None = None) -> AppTest:
+    """The app after one run, optionally with ?assessment=ID and on another page."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+    if assessment_id is not None:
+        at.query_params["assessment"] = str(assessment_id)
+    at.run()
+    assert not at.exception
+    if page is not None:
+        at.switch_page(page).run()
+        assert not at.exception
+    return at
+
+
+def texts(elements) -> list[str]:  # noqa: ANN001 - an AppTest ElementList
+    return [e.value for e in elements]
+
+
+def metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def level_key(assessment_id: int, question_id: str) -> str:
+    return f"lvl-{assessment_id}-{question_id}"
+
+
+# --- empty states ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("page", [QUESTIONNAIRE, RESULTS])
+def test_pages_without_an_assessment_point_to_the_assessments_page(page: str) -> None:
+    at = app(page=page)
+    assert any("No assessment is open" in t for t in texts(at.info))
+    assert not at.radio and not at.metric and not at.get("download_button")
+
+
+def test_assessments_page_starts_empty_and_offers_the_mini_questionnaire() -> None:
+    at = app()
+    assert texts(at.title) == ["Assessments"]
+    assert any("No assessments yet" in t for t in texts(at.info))
+    assert at.multiselect[0].value == ["mini"]
+    assert at.multiselect[0].options == ["Mini questionnaire (8 questions)"]
+
+
+def test_unknown_assessment_in_the_url_warns_and_is_forgotten() -> None:
+    at = app(999)
+    assert any("'999' does not exist" in t for t in texts(at.warning))
+    assert "assessment" not in at.query_params
+    at.switch_page(QUESTIONNAIRE).run()
+    assert not at.exception
+    assert any("No assessment is open" in t for t in texts(at.info))
+
+
+# --- creating and opening -----------------------------------------------------------------
+
+
+def fill_create_form(at: AppTest, name: str, department: str = "Platform", scope: list[str] | None = None) -> None:
+    at.text_input[0].input(name)
+    at.text_input[1].input(department)
+    at.text_input[2].input("Ada")
+    at.multiselect[0].set_value(["mini"] if scope is None else scope)
+    next(b for b in at.button if b.label == "Create assessment").click().run()
+    assert not at.exception
+
+
+def test_create_assessment_opens_it_in_the_questionnaire(db: Store) -> None:
+    at = app()
+    fill_create_form(at, "Q4 baseline")
+
+    [record] = db.list_assessments()
+    assert (record.name, record.department, record.facilitator) == ("Q4 baseline", "Platform", "Ada")
+    assert record.questionnaire_id == "mini"
+    assert texts(at.title) == ["Questionnaire"]
+    assert at.query_params["assessment"] == str(record.id)
+    assert any("Q4 baseline" in t for t in texts(at.caption))
+    # The first dimension (governance) has two questions in each of the two layers.
+    assert [r.key for r in at.radio] == [
+        level_key(record.id, q) for q in
+        ["alpha.governance.q1", "alpha.governance.q2", "beta.governance.q1", "beta.governance.q2"]
+    ]
+    assert texts(at.subheader) == ["Alpha", "Beta"]
+
+
+def test_create_without_a_name_shows_an_error_and_creates_nothing(db: Store) -> None:
+    at = app()
+    fill_create_form(at, "   ")
+    assert any("needs a name" in t for t in texts(at.error))
+    assert texts(at.title) == ["Assessments"]
+    assert db.list_assessments() == []
+
+
+def test_create_without_a_layer_shows_an_error(db: Store) -> None:
+    at = app()
+    fill_create_form(at, "Q4 baseline", scope=[])
+    assert any("at least one layer" in t for t in texts(at.error))
+    assert db.list_assessments() == []
+
+
+def test_open_button_opens_the_chosen_assessment(db: Store, mini: Questionnaire) -> None:
+    first = db.create_assessment("First", "Platform", mini)
+    db.create_assessment("Second", "Data", mini)
+    at = app()
+    at.selectbox[0].set_value(first)
+    next(b for b in at.button if b.label == "Open").click().run()
+    assert not at.exception
+    assert texts(at.title) == ["Questionnaire"]
+    assert at.query_params["assessment"] == str(first)
+    assert any("**First** · Platform" in t for t in texts(at.caption))
+
+
+def test_the_open_assessment_survives_navigation_that_drops_the_url(aid: int) -> None:
+    """st.switch_page and the sidebar links clear query parameters; the session keeps the assessment."""
+    at = app(aid, page=QUESTIONNAIRE)
+    del at.query_params["assessment"]
+    at.switch_page(ASSESSMENTS).run()
+    assert not at.exception
+    assert any("Open: **Q4 baseline**" in t for t in texts(at.success))
+    assert at.query_params["assessment"] == str(aid)  # put back, so a reload keeps it
+
+
+# --- answering -------------------------------------------------------------------------------
+
+
+def test_choosing_a_level_saves_it_at_once(db: Store, aid: int) -> None:
+    at = app(aid, page=QUESTIONNAIRE)
+    at.radio(key=level_key(aid, "alpha.governance.q1")).set_value("2").run()
+    assert not at.exception
+
+    saved = db.answers(aid)["alpha.governance.q1"]
+    assert (saved.level, saved.na, saved.answered_by) == (2, False, "app")
+    assert any(t.startswith("✓ Saved at") for t in texts(at.caption))
+    assert at.get("progress")[0].proto.text == "1 of 8 questions answered"
+    assert at.selectbox[0].format_func(0) == "Governance & compliance (1/4)"
+
+    at.radio(key=level_key(aid, "alpha.governance.q1")).set_value("3").run()
+    at.radio(key=level_key(aid, "beta.governance.q1")).set_value("na").run()
+    assert not at.exception
+    answers = db.answers(aid)
+    assert (answers["alpha.governance.q1"].level, answers["alpha.governance.q1"].version) == (3, 2)
+    assert (answers["beta.governance.q1"].level, answers["beta.governance.q1"].na) == (None, True)
+    assert not at.warning  # no conflict: the page tracked its own versions
+
+
+def test_note_and_evidence_link_are_saved(db: Store, aid: int) -> None:
+    at = app(aid, page=QUESTIONNAIRE)
+    at.radio(key=level_key(aid, "alpha.governance.q2")).set_value("1").run()
+    at.text_area(key=f"note-{aid}-alpha.governance.q2").input("Policy exists in a wiki; Bob follows up.").run()
+    at.text_input(key=f"ev-{aid}-alpha.governance.q2").input("https://wiki.example/policy").run()
+    assert not at.exception
+
+    saved = db.answers(aid)["alpha.governance.q2"]
+    assert saved.level == 1
+    assert saved.note == "Policy exists in a wiki; Bob follows up."
+    assert saved.evidence_url == "https://wiki.example/policy"
+
+
+def test_a_note_alone_is_saved_without_a_level(db: Store, aid: int) -> None:
+    at = app(aid, page=QUESTIONNAIRE)
+    at.text_area(key=f"note-{aid}-beta.governance.q2").input("Ask the security team.").run()
+    assert not at.exception
+    saved = db.answers(aid)["beta.governance.q2"]
+    assert (saved.level, saved.na, saved.note) == (None, False, "Ask the security team.")
+
+
+def test_saved_answers_and_notes_are_shown_when_the_page_is_opened_again(db: Store, aid: int) -> None:
+    db.save_answer(aid, "alpha.governance.q1", level=4, note="Automated gate in CI")
+    db.save_answer(aid, "beta.governance.q2", na=True)
+    at = app(aid, page=QUESTIONNAIRE)
+    assert at.radio(key=level_key(aid, "alpha.governance.q1")).value == "4"
+    assert at.radio(key=level_key(aid, "beta.governance.q2")).value == "na"
+    assert at.radio(key=level_key(aid, "alpha.governance.q2")).value is None
+    assert at.text_area(key=f"note-{aid}-alpha.governance.q1").value == "Automated gate in CI"
+    assert at.get("progress")[0].proto.text == "2 of 8 questions answered"
+
+
+# --- dimension navigation ------------------------------------------------------------------------
+
+
+def radio_questions(at: AppTest, aid: int) -> list[str]:
+    return [r.key.removeprefix(f"lvl-{aid}-") for r in at.radio]
+
+
+def click(at: AppTest, label: str) -> AppTest:
+    next(b for b in at.button if b.label == label).click().run()
+    assert not at.exception
+    return at
+
+
+def test_next_and_previous_walk_through_the_dimensions(aid: int) -> None:
+    at = app(aid, page=QUESTIONNAIRE)
+    assert at.selectbox[0].value == 0
+    assert next(b for b in at.button if b.label == "← Previous").disabled
+
+    click(at, "Next →")
+    assert at.selectbox[0].value == 1
+    assert radio_questions(at, aid) == ["alpha.monitoring.q1", "beta.monitoring.q1"]
+    assert at.query_params["dimension"] == "1"
+
+    click(at, "Next →")
+    assert radio_questions(at, aid) == ["alpha.cost.q1", "beta.cost.q1"]
+    assert "Next →" not in [b.label for b in at.button]
+
+    click(at, "← Previous")
+    assert at.selectbox[0].value == 1
+    assert radio_questions(at, aid) == ["alpha.monitoring.q1", "beta.monitoring.q1"]
+
+
+def test_the_dimension_selectbox_and_the_url_choose_the_dimension(aid: int) -> None:
+    at = app(aid, page=QUESTIONNAIRE)
+    at.selectbox[0].set_value(2).run()
+    assert not at.exception
+    assert radio_questions(at, aid) == ["alpha.cost.q1", "beta.cost.q1"]
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+    at.query_params["assessment"] = str(aid)
+    at.query_params["dimension"] = "1"
+    at.run().switch_page(QUESTIONNAIRE).run()
+    assert not at.exception
+    assert radio_questions(at, aid) == ["alpha.monitoring.q1", "beta.monitoring.q1"]
+
+
+def test_a_complete_dimension_shows_its_score(aid: int) -> None:
+    at = app(aid, page=QUESTIONNAIRE)
+    click(at, "Next →")
+    at.radio(key=level_key(aid, "alpha.monitoring.q1")).set_value("3").run()
+    at.radio(key=level_key(aid, "beta.monitoring.q1")).set_value("1").run()
+    assert not at.exception
+    assert any("Monitoring & observability is complete: score **2.0**" in t for t in texts(at.success))
+    assert at.selectbox[0].format_func(1) == "✓ Monitoring & observability (2/2)"
+
+
+def test_see_results_on_the_last_dimension_opens_results(aid: int) -> None:
+    at = app(aid, page=QUESTIONNAIRE)
+    at.selectbox[0].set_value(2).run()
+    at.radio(key=level_key(aid, "alpha.cost.q1")).set_value("2").run()
+    click(at, "See results →")
+    assert texts(at.title) == ["Results"]
+    assert metric(at, "Overall") == "2.0 / 4"
+
+
+# --- results -------------------------------------------------------------------------------------
+
+
+PARTIAL = {
+    "alpha.governance.q1": 4, "alpha.governance.q2": 1, "alpha.monitoring.q1": 3,
+    "beta.governance.q1": 2, "beta.cost.q1": None,  # None = N/A
+}
+
+
+def save_all(db: Store, aid: int, answers: dict[str, int | None]) -> None:
+    for qid, level in answers.items():
+        db.save_answer(aid, qid, level=level, na=level is None)
+
+
+def test_results_show_the_scores_of_the_scoring_module(db: Store, aid: int, mini: Questionnaire) -> None:
+    save_all(db, aid, PARTIAL)
+    expected = score(mini, PARTIAL)
+    at = app(aid, page=RESULTS)
+
+    assert texts(at.title) == ["Results"]
+    assert metric(at, "Overall") == f"{fmt(expected.overall)} / 4"
+    layers = dict(zip(expected.layers["layer"], expected.layers["score"], strict=True))
+    assert metric(at, "Alpha") == f"{fmt(layers['alpha'])} / 4"
+    assert metric(at, "Beta") == f"{fmt(layers['beta'])} / 4"
+    unanswered = expected.total - expected.answered - expected.na
+    assert unanswered == 3
+    assert any(f"{unanswered} of 8 questions are unanswered" in t for t in texts(at.warning))
+    assert [t.label for t in at.tabs] == ["All layers", "Alpha", "Beta"]
+    [button] = at.get("download_button")
+    assert button.label == "Download PDF report"
+
+
+def test_complete_results_have_no_unanswered_warning(db: Store, aid: int, mini: Questionnaire) -> None:
+    answers = {q.id: 3 for q in mini.questions}
+    save_all(db, aid, answers)
+    at = app(aid, page=RESULTS)
+    assert not at.warning
+    assert metric(at, "Overall") == "3.0 / 4"
+    assert any("at or above level 3" in t for t in texts(at.success))
+    assert at.get("download_button")
+
+
+def test_results_without_any_level_say_there_is_nothing_to_score(db: Store, aid: int) -> None:
+    db.save_answer(aid, "alpha.cost.q1", na=True)
+    at = app(aid, page=RESULTS)
+    assert any("nothing to score" in t for t in texts(at.info))
+    assert not at.metric and not at.get("download_button")
