@@ -1,0 +1,32 @@
+"""The README tells the truth: every CLI command is documented and the Quick start is two commands."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from assessment.cli import app, db_app
+
+README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+
+
+def command_names() -> list[str]:
+    names = [c.name or c.callback.__name__.rstrip("_").replace("_", "-") for c in app.registered_commands]
+    names += [f"db {c.name or c.callback.__name__.removeprefix('db_')}" for c in db_app.registered_commands]
+    return names
+
+
+def test_every_command_is_in_the_readme() -> None:
+    for name in command_names():
+        assert f"`{name}" in README, f"README does not document `{name}`"
+
+
+def test_quick_start_is_exactly_make_run_and_make_test() -> None:
+    section = README.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"```sh\n(.*?)```", section, re.S).group(1)
+    assert block.split("\n")[:-1] == ["make run", "make test"]
+
+
+def test_readme_mentions_database_url_and_questionnaire_path() -> None:
+    for word in ("DATABASE_URL", "QUESTIONNAIRE_PATH", "ASSESSMENT_DATA_DIR", "levels:", "nist_ai_rmf"):
+        assert word in README
