@@ -62,7 +62,7 @@ def radar(
         },
         font={"family": FONT, "size": 13, "color": "#222222"},
         legend={"orientation": "h", "y": -0.12, "x": 0.5, "xanchor": "center"},
-        margin={"l": 70, "r": 70, "t": 90 if title else 40, "b": 40},
+        margin={"l": 120, "r": 120, "t": 90 if title else 40, "b": 40},
         height=height,
         paper_bgcolor="white",
     )
@@ -81,7 +81,7 @@ def _start_kaleido() -> None:
     kaleido.start_sync_server(silence_warnings=True)
 
 
-def to_svg(fig: go.Figure, width: int = 640, height: int | None = None) -> str:
+def to_svg(fig: go.Figure, width: int = 760, height: int | None = None) -> str:
     """Vector SVG of a figure. One kaleido server per process; one caller at a time (Kaleido#444)."""
     import plotly.io as pio
 

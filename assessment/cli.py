@@ -193,6 +193,167 @@ def score_(
             typer.echo(f"  {d['name']:<32} {fmt(d['score']):>4}   {d['answered']}/{d['total']} answered")
 
 
+def _targets_of(store: Store, record: Any) -> dict[tuple[str, str], int]:
+    """The assessment's targets: level 3 everywhere, overridden by the ones stored with it."""
+    from assessment.roadmap import targets_for
+
+    return targets_for(record.questionnaire, store.targets(record.id))
+
+
+@app.command("gaps")
+@friendly
+def gaps_(
+    assessment_id: Annotated[str, typer.Argument(metavar="ID", help="Assessment id (see `list`).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable gaps.")] = False,
+) -> None:
+    """Gaps to target per layer, layer × dimension and question, highest priority first.
+
+    Example: python -m assessment gaps 1 --json
+    """
+    from assessment.report import fmt
+    from assessment.roadmap import gap_analysis
+
+    store = _store()
+    record = store.get_assessment(_parse_id(assessment_id))
+    result = gap_analysis(record.questionnaire, store.answer_values(record.id), _targets_of(store, record))
+    if as_json:
+        _echo_json({"assessment": record.summary(), **result.as_dict()})
+        return
+    typer.echo(f"{record.name} ({record.department}, {record.assessed_on})")
+    if result.dimensions.empty:
+        typer.echo("every scored layer × dimension is at or above its target")
+    else:
+        typer.echo("\nunder target (priority = gap × dimension weight):")
+        for r in result.dimensions.itertuples():
+            typer.echo(f"  {r.layer_name + ' / ' + r.dimension_name:<44} {fmt(r.score):>4} of {r.target:g}   "
+                       f"gap {fmt(r.gap)}   priority {fmt(r.priority)}")
+    if not result.questions.empty:
+        typer.echo("\nquestions under target (priority = gap × question weight × dimension weight):")
+        for r in result.questions.itertuples():
+            typer.echo(f"  {r.priority:>3}  {r.question_id:<44} level {r.level} of {r.target}")
+    if not result.unanswered.empty:
+        typer.echo(f"\n{len(result.unanswered)} unanswered question(s) are in no gap until answered: "
+                   + ", ".join(result.unanswered["question_id"]))
+
+
+@app.command("roadmap")
+@friendly
+def roadmap_(
+    assessment_id: Annotated[str, typer.Argument(metavar="ID", help="Assessment id (see `list`).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable roadmap: keys now, next, later.")] = False,
+    capacity: Annotated[int, typer.Option("--capacity", min=0, help="Items per phase.")] = 5,
+) -> None:
+    """Roadmap of next-level recommendations: Now (0–3 months), Next (3–6), Later (6–12), then backlog.
+
+    Example: python -m assessment roadmap 1 --capacity 8 --json
+    """
+    from assessment.roadmap import PHASE_NAMES, roadmap
+
+    store = _store()
+    record = store.get_assessment(_parse_id(assessment_id))
+    plan = roadmap(record.questionnaire, store.answer_values(record.id), _targets_of(store, record), capacity)
+    if as_json:
+        _echo_json({"assessment": record.summary(), "capacity": capacity, **plan.as_dict()})
+        return
+    typer.echo(f"{record.name} ({record.department}, {record.assessed_on}): {capacity} items per phase")
+    for phase, items in plan.by_phase().items():
+        if not items and phase == "backlog":
+            continue
+        typer.echo(f"\n{PHASE_NAMES[phase]}: {len(items)} item(s)")
+        for i in items:
+            typer.echo(f"  [{i.priority}] {i.question_id}: level {i.from_level} → {i.to_level}: {i.recommendation}")
+            typer.echo(f"      {i.reason}")
+
+
+@app.command("compare")
+@friendly
+def compare_(
+    assessment_ids: Annotated[list[str], typer.Argument(metavar="ID ID ...", help="Two or more assessment ids.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable comparison.")] = False,
+    trend: Annotated[bool, typer.Option(
+        "--trend", help="One department over time: change per dimension between consecutive dates.")] = False,
+) -> None:
+    """Compare departments per dimension: scores, delta to the organisation mean, strongest and weakest.
+
+    Example: python -m assessment compare 1 2 3 --json
+    """
+    from assessment import compare as comparing
+
+    if len(assessment_ids) < 2:
+        raise UserError("compare needs two or more assessment ids (see `python -m assessment list`)")
+    store = _store()
+    records = [store.get_assessment(_parse_id(x)) for x in assessment_ids]
+    entries = [comparing.Assessment(r.id, r.department, r.assessed_on, r.questionnaire,
+                                    store.answer_values(r.id), r.name) for r in records]
+    result = comparing.trend(entries) if trend else comparing.compare(entries)
+    if as_json:
+        _echo_json(result.as_dict())
+        return
+    c = result.comparison if isinstance(result, comparing.Trend) else result
+    if c.left_out:
+        typer.echo(f"compared on the {len(c.questionnaire.questions)} questions all versions share; "
+                   f"left out: {', '.join(c.left_out)}")
+    if isinstance(result, comparing.Trend):
+        typer.echo(f"{result.department}: scores per dimension over time\n{result.scores.to_string(float_format='{:.1f}'.format)}")
+        typer.echo(f"\nchange between consecutive dates\n{result.changes.to_string(float_format='{:+.1f}'.format)}")
+        return
+    typer.echo(f"scores per dimension\n{c.pivot.to_string(float_format='{:.1f}'.format)}")
+    typer.echo(f"\ndelta to the organisation mean\n{c.deltas.to_string(float_format='{:+.2f}'.format)}")
+    typer.echo("\nstrongest and weakest per dimension")
+    for r in c.extremes.itertuples():
+        if r.strongest is not None:
+            typer.echo(f"  {r.dimension_name:<32} strongest {r.strongest} ({r.strongest_score:.1f}), "
+                       f"weakest {r.weakest} ({r.weakest_score:.1f})")
+
+
+@app.command("targets")
+@friendly
+def targets_(
+    assessment_id: Annotated[str, typer.Argument(metavar="ID", help="Assessment id (see `list`).")],
+    set_: Annotated[list[str] | None, typer.Option(
+        "--set", metavar="LAYER.DIMENSION=LEVEL", help="Set one target (0–4); repeatable.")] = None,
+    preset: Annotated[list[str] | None, typer.Option(
+        "--preset", metavar="OBJECTIVE", help="Start from a business objective's preset "
+        "(questionnaires/objectives.yaml); repeatable, the highest target wins.")] = None,
+    reset: Annotated[bool, typer.Option("--reset", help="Forget stored targets: level 3 everywhere.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable targets.")] = False,
+) -> None:
+    """Show or edit an assessment's target level per layer × dimension (level 3 unless stored).
+
+    Example: python -m assessment targets 1 --preset detect-fraud --set mlops.governance=4
+    """
+    from assessment.questionnaire import MAX_LEVEL
+    from assessment.roadmap import default_targets, parse_cell, targets_for
+    from assessment.scope import recommend
+
+    store = _store()
+    record = store.get_assessment(_parse_id(assessment_id))
+    q = record.questionnaire
+    if reset or preset or set_:
+        stored = {} if reset else store.targets(record.id)
+        if preset:
+            try:
+                stored = default_targets(q, recommend(preset, q))
+            except KeyError as exc:
+                raise UserError(exc.args[0]) from None
+        for item in set_ or []:
+            cell_text, _, level_text = item.partition("=")
+            cell = parse_cell(cell_text, q)
+            if not level_text.strip().isdigit() or int(level_text) > MAX_LEVEL:
+                raise UserError(f"{item!r}: the level after '=' must be a whole number 0–{MAX_LEVEL}")
+            stored[cell] = int(level_text)
+        store.set_targets(record.id, stored)
+    stored = store.targets(record.id)
+    rows = [{"layer": layer, "dimension": dim, "level": level, "stored": (layer, dim) in stored}
+            for (layer, dim), level in targets_for(q, stored).items()]
+    if as_json:
+        _echo_json({"assessment": record.summary(), "targets": rows})
+        return
+    typer.echo(f"{record.name} ({record.department}, {record.assessed_on}): target level per layer × dimension")
+    for r in rows:
+        typer.echo(f"  {r['layer'] + '.' + r['dimension']:<32} {r['level']}   {'stored' if r['stored'] else 'default'}")
+
+
 @app.command()
 @friendly
 def report(

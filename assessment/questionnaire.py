@@ -334,8 +334,9 @@ def combine(parts: Sequence[Questionnaire]) -> Questionnaire:
     overall = "weakest_link" if any(p.scoring.overall == "weakest_link" for p in parts) else "mean"
     return Questionnaire(
         id="+".join(p.id for p in parts),
-        title=" + ".join(p.title for p in parts),
-        version="+".join(p.version for p in parts),
+        title=" + ".join(layer.name for p in parts for layer in p.layers) + " maturity questionnaire",
+        version=(parts[0].version if len({p.version for p in parts}) == 1
+                 else ", ".join(f"{p.id} {p.version}" for p in parts)),
         license=", ".join(sorted({p.license for p in parts})),
         description=" ".join(p.description for p in parts if p.description),
         order=min(p.order for p in parts),
@@ -369,10 +370,13 @@ class LevelNames(_Strict):
     levels: list[LevelName] = Field(min_length=LEVEL_COUNT, max_length=LEVEL_COUNT)
 
     def name(self, score: float | None) -> str:
-        """Name of the level a score has reached (a score of 2.7 has reached level 2)."""
+        """Name of the level a score has reached (2.7 has reached level 2).
+
+        Judged on the score as displayed, to one decimal, so "2.0" never reads as level 1.
+        """
         if score is None or score != score:  # NaN
             return "Not scored"
-        return self.levels[max(0, min(MAX_LEVEL, int(score + 1e-9)))].name
+        return self.levels[max(0, min(MAX_LEVEL, int(round(score, 1) + 1e-9)))].name
 
 
 @cache

@@ -74,27 +74,39 @@ def dimension_scores(q: Questionnaire, answers: pd.DataFrame) -> pd.DataFrame:
     """
     _validate_levels(answers["level"])
     qt = question_table(q)
-    ids = answers["assessment_id"].unique() if len(answers) else np.array([0])
-    grid = qt.merge(pd.DataFrame({"assessment_id": ids}), how="cross")
-    merged = grid.merge(answers[["assessment_id", "question_id", "level", "na"]], how="left",
-                        on=["assessment_id", "question_id"])
-    has_level = merged["level"].notna()
-    merged["na"] = merged["na"].fillna(False).astype(bool) & ~has_level
-    merged["w"] = np.where(has_level, merged["weight"], 0)
-    merged["lw"] = merged["level"].fillna(0) * merged["w"]
-    merged["answered"] = has_level.astype(int)
-    merged["na_n"] = merged["na"].astype(int)
-    keys = ["assessment_id", "layer", "dimension"]
-    g = merged.groupby(keys, sort=False).agg(
-        lw=("lw", "sum"), w=("w", "sum"), answered=("answered", "sum"), na=("na_n", "sum"),
-        total=("question_id", "size"), dimension_weight=("dimension_weight", "first"),
-        dimension_order=("dimension_order", "first"), layer_order=("layer_order", "first"),
-    ).reset_index()
-    g["score"] = np.where(g["w"] > 0, g["lw"] / g["w"].where(g["w"] > 0, 1), np.nan)
-    g["coverage"] = (g["answered"] + g["na"]) / g["total"]
-    g["percent"] = g["score"] / MAX_LEVEL * 100
-    g = g.sort_values(["assessment_id", "layer_order", "dimension_order"], kind="stable")
-    return g.drop(columns=["lw", "w"]).reset_index(drop=True)
+    # Cells (layer × dimension with questions) in layer, then dimension order; each question's cell.
+    cell_key = qt["layer_order"].to_numpy() * (qt["dimension_order"].max() + 1) + qt["dimension_order"].to_numpy()
+    _, first, cell_of = np.unique(cell_key, return_index=True, return_inverse=True)
+    cells = qt.iloc[first].reset_index(drop=True)
+    n_cells = len(cells)
+    # Sum per assessment × cell with bincount over codes: same sums as a groupby, without the merges.
+    if len(answers):
+        codes, ids = pd.factorize(answers["assessment_id"], sort=True)
+    else:
+        codes, ids = np.zeros(0, dtype=np.intp), pd.Index(np.array([0]))
+    question = pd.Index(qt["question_id"]).get_indexer(answers["question_id"])
+    known = question >= 0  # answers to questions of another version are ignored
+    question, codes = question[known], codes[known]
+    level = answers["level"].to_numpy(dtype="float64", na_value=np.nan)[known]
+    has_level = ~np.isnan(level)
+    na = answers["na"].fillna(False).to_numpy(dtype=bool)[known] & ~has_level
+    flat = codes * n_cells + cell_of[question]
+    size = len(ids) * n_cells
+    w = np.where(has_level, qt["weight"].to_numpy()[question], 0)
+    lw = np.bincount(flat, weights=np.where(has_level, level, 0) * w, minlength=size)
+    w = np.bincount(flat, weights=w, minlength=size)
+    answered = np.bincount(flat[has_level], minlength=size)
+    na_n = np.bincount(flat[na], minlength=size)
+    total = np.tile(np.bincount(cell_of, minlength=n_cells), len(ids))
+    rows = np.tile(np.arange(n_cells), len(ids))
+    score = np.where(w > 0, lw / np.where(w > 0, w, 1), np.nan)
+    return pd.DataFrame({
+        "assessment_id": ids.repeat(n_cells).array,
+        **{c: cells[c].take(rows).array for c in ("layer", "dimension")},
+        "answered": answered, "na": na_n, "total": total,
+        **{c: cells[c].take(rows).array for c in ("dimension_weight", "dimension_order", "layer_order")},
+        "score": score, "coverage": (answered + na_n) / total, "percent": score / MAX_LEVEL * 100,
+    })
 
 
 def _weighted(scores: pd.Series, weights: pd.Series) -> float:

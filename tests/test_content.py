@@ -105,7 +105,8 @@ def test_validate_json_coverage_matches(builtin: list[Questionnaire]) -> None:
 def test_level_names_defined_once() -> None:
     names = level_names()
     assert [lv.name for lv in names.levels] == ["None", "Initial", "Repeatable", "Defined", "Optimised"]
-    assert names.name(2.99) == "Repeatable" and names.name(4.0) == "Optimised"
+    assert names.name(2.94) == "Repeatable" and names.name(4.0) == "Optimised"
+    assert names.name(2.96) == "Defined"  # shown as 3.0, so named level 3
     assert names.name(float("nan")) == "Not scored"
 
 
