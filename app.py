@@ -6,6 +6,7 @@ st.set_page_config(page_title="AI Ops Maturity", page_icon=":material/monitoring
 
 pages = [
     st.Page("app_pages/assessments.py", title="Assessments", icon=":material/folder_open:", default=True),
+    st.Page("app_pages/scope.py", title="Scope", icon=":material/tune:"),
     st.Page("app_pages/questionnaire.py", title="Questionnaire", icon=":material/edit_note:"),
     st.Page("app_pages/results.py", title="Results", icon=":material/monitoring:"),
 ]

@@ -1,9 +1,12 @@
-"""Assessments: open an existing assessment or create a new one."""
+"""Assessments: list with filters, open, create, duplicate (re-assess later), delete, demo data."""
+
+import datetime as dt
 
 import pandas as pd
 import streamlit as st
 
-from app_pages.shared import catalogue, current_assessment, open_store, select_assessment
+from app_pages.shared import available_questionnaires, catalogue, current_assessment, open_store, select_assessment
+from assessment.demo import create_demo_organisation
 from assessment.questionnaire import combine
 from assessment.storage import StorageError
 
@@ -12,34 +15,74 @@ store = open_store()
 if store is None:
     st.stop()
 
-questionnaires, load_errors = catalogue()
+_, load_errors = catalogue()
 for err in load_errors:
     st.error(f"Questionnaire file problem — {err}")
+questionnaires = available_questionnaires()
 
 current = current_assessment(store)
 if current is not None:
-    st.success(f"Open: **{current.name}** ({current.department}, {current.assessed_on}).")
+    st.success(f"Open: **{current.name}** ({current.department}, {current.assessed_on}, {current.status}).")
 
 records = store.list_assessments()
-st.subheader("Open an assessment")
 if not records:
-    st.info("No assessments yet. Create the first one below.")
+    st.info("No assessments yet. Create the first one below, or load a demo organisation to look around.")
+    if questionnaires and st.button("Load the demo organisation (3 departments × 2 dates)"):
+        bar = st.progress(0.0, text="Creating demo assessments…")
+        create_demo_organisation(store, combine(questionnaires[:3]),
+                                 progress=lambda i, n: bar.progress(i / n, text=f"Created {i} of {n}"))
+        st.rerun()
 else:
-    table = pd.DataFrame([r.summary() for r in records])[
-        ["id", "name", "department", "date", "status", "questionnaire"]
-    ]
-    st.dataframe(table, hide_index=True, width="stretch")
-    labels = {r.id: f"#{r.id} · {r.name} · {r.department} · {r.assessed_on}" for r in records}
-    col_pick, col_open = st.columns([4, 1], vertical_alignment="bottom")
-    chosen = col_pick.selectbox(
-        "Assessment", list(labels), format_func=labels.get,
-        index=list(labels).index(current.id) if current and current.id in labels else 0,
-    )
-    if col_open.button("Open", type="primary", width="stretch"):
-        select_assessment(chosen)
-        st.switch_page("app_pages/questionnaire.py")
+    st.subheader("Open an assessment")
+    f1, f2, f3 = st.columns(3)
+    departments = sorted({r.department for r in records})
+    dep_filter = f1.multiselect("Department", departments, placeholder="All departments")
+    status_filter = f2.multiselect("Status", ["draft", "final"], placeholder="Any status")
+    dates = [r.assessed_on for r in records]
+    date_range = f3.date_input("Date between", (min(dates), max(dates)), format="YYYY-MM-DD")
+    lo, hi = (date_range if isinstance(date_range, tuple) and len(date_range) == 2 else (min(dates), max(dates)))
+    shown = [r for r in records
+             if (not dep_filter or r.department in dep_filter)
+             and (not status_filter or r.status in status_filter) and lo <= r.assessed_on <= hi]
+    if not shown:
+        st.info("No assessment matches these filters.")
+    else:
+        table = pd.DataFrame([r.summary() for r in shown])[["id", "name", "department", "date", "status",
+                                                              "questionnaire"]]
+        st.dataframe(table, hide_index=True, width="stretch")
+        labels = {r.id: f"#{r.id} · {r.name} · {r.department} · {r.assessed_on} · {r.status}" for r in shown}
+        ids = list(labels)
+        chosen = st.selectbox("Assessment", ids, format_func=labels.get,
+                              index=ids.index(current.id) if current and current.id in ids else 0)
+        b1, b2, b3 = st.columns(3)
+        if b1.button("Open", type="primary", width="stretch"):
+            select_assessment(chosen)
+            st.switch_page("app_pages/questionnaire.py")
+        with b2.popover("Duplicate (re-assess later)", width="stretch"):
+            source = next(r for r in shown if r.id == chosen)
+            new_name = st.text_input("New name", value=f"{source.department} — {dt.date.today():%B %Y}")
+            new_date = st.date_input("Assessment date", dt.date.today(), format="YYYY-MM-DD")
+            copy = st.checkbox("Start from the previous answers", value=False)
+            if st.button("Create the copy", type="primary"):
+                try:
+                    new_id = store.duplicate_assessment(chosen, new_name, assessed_on=new_date, copy_answers=copy)
+                except StorageError as exc:
+                    st.error(f"Not copied: {exc}.")
+                else:
+                    select_assessment(new_id)
+                    st.switch_page("app_pages/questionnaire.py")
+        with b3.popover("Delete…", width="stretch"):
+            st.warning(f"Delete {labels[chosen]} and all its answers? This cannot be undone.")
+            confirm = st.text_input("Type DELETE to confirm", key=f"confirm-delete-{chosen}")
+            if st.button("Delete for good", type="primary", disabled=confirm.strip() != "DELETE"):
+                store.delete_assessment(chosen)
+                if current is not None and current.id == chosen:
+                    del st.query_params["assessment"]
+                st.toast(f"Deleted assessment #{chosen}.")
+                st.rerun()
 
 st.subheader("Create an assessment")
+st.caption("To choose layers and targets from business objectives, use the **Scope** page instead.")
 if not questionnaires:
     st.warning("No questionnaire could be loaded, so no assessment can be created. Fix the files listed above.")
     st.stop()
@@ -49,7 +92,7 @@ with st.form("create", clear_on_submit=False, enter_to_submit=True):
     facilitator = st.text_input("Facilitator (optional)")
     by_id = {q.id: q for q in questionnaires}
     scope = st.multiselect(
-        "Layers to assess", list(by_id), default=list(by_id),
+        "Layers to assess", list(by_id), default=[q.id for q in questionnaires[:3]],
         format_func=lambda qid: f"{by_id[qid].title} ({len(by_id[qid].questions)} questions)",
     )
     submitted = st.form_submit_button("Create assessment", type="primary")

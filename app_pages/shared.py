@@ -45,6 +45,13 @@ def catalogue() -> tuple[list[Questionnaire], list[str]]:
         return [], [str(e) for e in exc.errors]
 
 
+def available_questionnaires() -> list[Questionnaire]:
+    """Built-in and QUESTIONNAIRE_PATH questionnaires, plus the ones uploaded in this session."""
+    found, _ = catalogue()
+    uploaded = st.session_state.get("uploaded-questionnaires", {})
+    return [*found, *[q for qid, q in uploaded.items() if qid not in {x.id for x in found}]]
+
+
 def open_store() -> Store | None:
     try:
         return get_store()

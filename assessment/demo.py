@@ -50,3 +50,13 @@ def create_demo(store, q: Questionnaire, department: str, *, days_ago: int = 0, 
     for qid, (level, note) in demo_answers(q, seed=seed, skew=skew).items():
         store.save_answer(new_id, qid, level=level, na=level is None, note=note, answered_by="demo")
     return new_id
+
+
+def create_demo_organisation(store, q: Questionnaire, progress=None) -> list[int]:  # noqa: ANN001
+    """The demo organisation: three departments, each assessed twice. `progress(i, n)` after each."""
+    ids = []
+    for i, (dep, days, seed, skew) in enumerate(DEMO_ORGANISATION, 1):
+        ids.append(create_demo(store, q, dep, days_ago=days, seed=seed, skew=skew))
+        if progress:
+            progress(i, len(DEMO_ORGANISATION))
+    return ids

@@ -85,3 +85,16 @@ def recommend(chosen: Sequence[str], q: Questionnaire, table: Objectives | None 
     if missing:
         reasons.append(f"Not in this questionnaire, so not assessed: {', '.join(missing)}.")
     return Scope(objectives=picked, layers=layers, weights=weights, targets=targets, reasons=reasons)
+
+
+def apply(q: Questionnaire, scope: Scope, weights: dict[str, int] | None = None) -> Questionnaire:
+    """The questionnaire an assessment is taken on: only the scope's layers, with its dimension weights."""
+    weights = weights or scope.weights
+    if not scope.layers:
+        raise ValueError("the chosen objectives need a layer this questionnaire does not have")
+    data = q.model_dump()
+    data["layers"] = [layer for layer in data["layers"] if layer["id"] in scope.layers]
+    data["questions"] = [x for x in data["questions"] if x["layer"] in scope.layers]
+    for d in data["dimensions"]:
+        d["weight"] = int(weights.get(d["id"], d["weight"]))
+    return Questionnaire.model_validate(data)  # re-validated: weights stay within 1–3

@@ -1,0 +1,111 @@
+"""Scope: business objectives → layers, dimension weights and targets; custom questionnaire upload."""
+
+import pandas as pd
+import streamlit as st
+
+from app_pages.shared import available_questionnaires, catalogue, current_assessment, open_store, select_assessment
+from assessment.questionnaire import MAX_LEVEL, QuestionnaireError, combine, parse_questionnaire
+from assessment.scope import Scope, apply, objectives, recommend
+from assessment.storage import StorageError
+
+st.title("Scope")
+store = open_store()
+if store is None:
+    st.stop()
+_, load_errors = catalogue()
+for err in load_errors:
+    st.error(f"Questionnaire file problem — {err}")
+questionnaires = available_questionnaires()
+if not questionnaires:
+    st.warning("No questionnaire is available. Upload one below.")
+
+table = objectives()
+by_name = {o.name: o for o in table.objectives}
+st.subheader("1 · Business objectives")
+st.caption("What the organisation wants AI to achieve decides which layers to assess and what good looks like.")
+chosen = st.multiselect(
+    "Objectives", list(by_name), default=["Enterprise-wide AI transformation"],
+    help="From the Enterprise Decision Framework (objective → framework), plus objectives of our own.",
+)
+
+if questionnaires and chosen:
+    by_id = {q.id: q for q in questionnaires}
+    base_ids = st.multiselect("Questionnaires", list(by_id), default=[q.id for q in questionnaires[:3]],
+                              format_func=lambda i: by_id[i].title)
+    if not base_ids:
+        st.info("Choose at least one questionnaire.")
+        st.stop()
+    base = combine([by_id[i] for i in base_ids])
+    scope = recommend([by_name[n].id for n in chosen], base)
+    for reason in scope.reasons:
+        st.markdown(f"- {reason}")
+
+    st.subheader("2 · Layers, weights and targets")
+    layer_names = {x.id: x.name for x in base.layers}
+    layers = st.multiselect("Layers to assess", list(layer_names), default=scope.layers,
+                            format_func=layer_names.get)
+    dims = base.ordered_dimensions
+    left, right = st.columns([2, 3])
+    with left:
+        st.markdown("**Dimension weights** (1–3)")
+        weights_df = st.data_editor(
+            pd.DataFrame({"Dimension": [d.name for d in dims], "Weight": [scope.weights[d.id] for d in dims]}),
+            hide_index=True, disabled=["Dimension"], key="scope-weights",
+            column_config={"Weight": st.column_config.NumberColumn(min_value=1, max_value=3, step=1)},
+        )
+    with right:
+        st.markdown(f"**Target level** per layer and dimension (0–{MAX_LEVEL})")
+        targets_df = st.data_editor(
+            pd.DataFrame({"Dimension": [d.name for d in dims],
+                          **{layer_names[lid]: [scope.target(lid, d.id) for d in dims] for lid in layers}}),
+            hide_index=True, disabled=["Dimension"], key="scope-targets",
+            column_config={layer_names[lid]: st.column_config.NumberColumn(min_value=0, max_value=MAX_LEVEL, step=1)
+                           for lid in layers},
+        )
+    weights = {d.id: int(w) for d, w in zip(dims, weights_df["Weight"], strict=True)}
+    targets = {(lid, d.id): int(targets_df[layer_names[lid]].iloc[i]) for lid in layers for i, d in enumerate(dims)}
+    edited = Scope(objectives=scope.objectives, layers=layers, weights=weights, targets=targets)
+
+    st.subheader("3 · Use this scope")
+    current = current_assessment(store)
+    if current is not None and not current.is_final:
+        if st.button(f"Apply these targets to the open assessment “{current.name}”"):
+            own = {k: v for k, v in targets.items() if k[0] in {x.id for x in current.questionnaire.layers}}
+            try:
+                store.set_targets(current.id, own)
+            except StorageError as exc:
+                st.error(f"Targets not saved: {exc}.")
+            else:
+                st.success(f"Saved {len(own)} targets on “{current.name}”.")
+    with st.form("create-scoped"):
+        name = st.text_input("Assessment name", placeholder="e.g. Q1 2027 baseline")
+        department = st.text_input("Department")
+        facilitator = st.text_input("Facilitator (optional)")
+        create = st.form_submit_button("Create assessment with this scope", type="primary")
+    if create:
+        try:
+            q = apply(base, edited, weights)
+            new_id = store.create_assessment(name, department, q, facilitator=facilitator)
+            store.set_targets(new_id, targets)
+        except (StorageError, ValueError) as exc:
+            st.error(f"Not created: {exc}.")
+        else:
+            select_assessment(new_id)
+            st.switch_page("app_pages/questionnaire.py")
+
+st.subheader("Custom questionnaire")
+st.caption("Upload your own YAML in the format of `questionnaires/mlops.yaml`; it is checked before use and "
+           "then offered on this page and on Assessments for this session.")
+upload = st.file_uploader("Questionnaire YAML", type=["yaml", "yml"])
+if upload is not None:
+    try:
+        custom = parse_questionnaire(upload.getvalue().decode("utf-8"), upload.name)
+    except UnicodeDecodeError:
+        st.error(f"{upload.name}: not UTF-8 text.")
+    except QuestionnaireError as exc:
+        st.error(f"{upload.name} has {len(exc.errors)} problem(s); nothing was loaded.")
+        st.code("\n".join(str(e) for e in exc.errors), language=None)
+    else:
+        st.session_state.setdefault("uploaded-questionnaires", {})[custom.id] = custom
+        st.success(f"Loaded “{custom.title}” ({len(custom.questions)} questions, "
+                   f"{len(custom.layers)} layers, {len(custom.dimensions)} dimensions).")
