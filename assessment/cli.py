@@ -294,7 +294,8 @@ def compare_(
         typer.echo(f"compared on the {len(c.questionnaire.questions)} questions all versions share; "
                    f"left out: {', '.join(c.left_out)}")
     if isinstance(result, comparing.Trend):
-        typer.echo(f"{result.department}: scores per dimension over time\n{result.scores.to_string(float_format='{:.1f}'.format)}")
+        typer.echo(f"{result.department}: scores per dimension over time")
+        typer.echo(result.scores.to_string(float_format="{:.1f}".format))
         typer.echo(f"\nchange between consecutive dates\n{result.changes.to_string(float_format='{:+.1f}'.format)}")
         return
     typer.echo(f"scores per dimension\n{c.pivot.to_string(float_format='{:.1f}'.format)}")

@@ -103,21 +103,20 @@ def compare_frame(q: Questionnaire, answers: pd.DataFrame, meta: pd.DataFrame,
     if meta["label"].duplicated().any():
         raise ValueError(f"labels must be unique, {meta['label'][meta['label'].duplicated()].iloc[0]!r} repeats")
     scores = overall_dimension_scores(dimension_scores(q, answers))
-    dims = list(dict.fromkeys(scores["dimension"]))
+    present = set(scores["dimension"].unique())
+    dims = [d.id for d in q.ordered_dimensions if d.id in present]
     label = meta.set_index("assessment_id")["label"]
-    pivot = (scores.assign(label=scores["assessment_id"].map(label))
-             .pivot(index="label", columns="dimension", values="score")
-             .reindex(index=meta["label"], columns=dims))
-    pivot.columns.name = None
+    pivot = (scores.pivot(index="assessment_id", columns="dimension", values="score")
+             .reindex(index=meta["assessment_id"], columns=dims))
+    pivot.index, pivot.columns.name = pd.Index(label.reindex(pivot.index), name="label"), None
     mean = pivot.mean()
-    names = {d.id: d.name for d in q.dimensions}
-    extremes = pd.DataFrame(
-        [{"dimension": d, "dimension_name": names[d],
-          "strongest": pivot[d].idxmax() if pivot[d].notna().any() else None, "strongest_score": pivot[d].max(),
-          "weakest": pivot[d].idxmin() if pivot[d].notna().any() else None, "weakest_score": pivot[d].min()}
-         for d in dims],
-        columns=["dimension", "dimension_name", "strongest", "strongest_score", "weakest", "weakest_score"],
-    )
+    scored = pivot.loc[:, pivot.notna().any()]  # idxmax needs at least one score
+    extremes = pd.DataFrame({
+        "dimension": dims, "dimension_name": [d.name for d in q.ordered_dimensions if d.id in present],
+        "strongest": scored.idxmax().reindex(dims).astype(object), "strongest_score": pivot.max(),
+        "weakest": scored.idxmin().reindex(dims).astype(object), "weakest_score": pivot.min(),
+    }).reset_index(drop=True)
+    extremes = extremes.where(extremes.notna(), None)
     return Comparison(q, meta.reset_index(drop=True), pivot, mean, pivot - mean, extremes, list(left_out))
 
 

@@ -253,10 +253,10 @@ def roadmap_steps(analysis: GapAnalysis) -> list[RoadmapItem]:
 
     Ties go to the lower starting level (foundations first), then to questionnaire order.
     """
-    q = analysis.questionnaire
+    questions = {x.id: x for x in analysis.questionnaire.questions}
     steps: list[tuple[int, int, int, RoadmapItem]] = []
     for r in analysis.questions.itertuples():
-        question = q.question(r.question_id)
+        question = questions[r.question_id]
         for level in range(int(r.level), min(int(r.target), MAX_LEVEL)):
             priority = (int(r.target) - level) * int(r.weight) * int(r.dimension_weight)
             item = RoadmapItem(

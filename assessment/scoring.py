@@ -84,7 +84,9 @@ def dimension_scores(q: Questionnaire, answers: pd.DataFrame) -> pd.DataFrame:
         codes, ids = pd.factorize(answers["assessment_id"], sort=True)
     else:
         codes, ids = np.zeros(0, dtype=np.intp), pd.Index(np.array([0]))
-    question = pd.Index(qt["question_id"]).get_indexer(answers["question_id"])
+    # Factorise first: matching the few distinct ids is much cheaper than every row's string.
+    qcodes, qids = pd.factorize(answers["question_id"])
+    question = np.append(pd.Index(qt["question_id"]).get_indexer(qids), -1)[qcodes]
     known = question >= 0  # answers to questions of another version are ignored
     question, codes = question[known], codes[known]
     level = answers["level"].to_numpy(dtype="float64", na_value=np.nan)[known]

@@ -83,6 +83,15 @@ def store(db_url: str) -> Iterator[Store]:
     s.engine.dispose()
 
 
+@pytest.fixture
+def cli_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
+    """A SQLite store that CLI commands invoked in the test open too (through DATABASE_URL)."""
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    s = Store.open()
+    yield s
+    s.engine.dispose()
+
+
 # --- Playwright with Debian's chromium (no browser download) ---
 
 

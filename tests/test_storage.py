@@ -137,3 +137,37 @@ def test_postgres_url_spellings(url: str) -> None:
 def test_unreachable_database_is_one_clear_error() -> None:
     with pytest.raises(StorageError, match="cannot open the database"):
         Store.open("postgresql://nobody@127.0.0.1:1/none")
+
+
+def test_targets_round_trip_and_replace(store: Store, mini: Questionnaire) -> None:
+    aid = new(store, mini)
+    assert store.targets(aid) == {}
+    store.set_targets(aid, {("alpha", "governance"): 4, ("beta", "cost"): 1})
+    assert store.targets(aid) == {("alpha", "governance"): 4, ("beta", "cost"): 1}
+    store.set_targets(aid, {("beta", "monitoring"): 2})  # replaces, does not merge
+    assert store.targets(aid) == {("beta", "monitoring"): 2}
+    store.set_targets(aid, {})
+    assert store.targets(aid) == {}
+
+
+def test_bad_targets_write_nothing(store: Store, mini: Questionnaire) -> None:
+    aid = new(store, mini)
+    store.set_targets(aid, {("alpha", "governance"): 4})
+    with pytest.raises(StorageError, match="whole number 0–4"):
+        store.set_targets(aid, {("alpha", "cost"): 1, ("beta", "cost"): 5})
+    with pytest.raises(StorageError, match="not a layer.dimension"):
+        store.set_targets(aid, {("alpha", "cost"): 1, ("gamma", "cost"): 2})
+    with pytest.raises(NotFound):
+        store.set_targets(aid + 100, {("alpha", "cost"): 1})
+    assert store.targets(aid) == {("alpha", "governance"): 4}
+
+
+def test_final_assessment_targets_are_read_only(store: Store, mini: Questionnaire) -> None:
+    aid = new(store, mini)
+    store.set_targets(aid, {("alpha", "governance"): 4})
+    store.set_status(aid, "final")
+    with pytest.raises(ReadOnly, match="final and read-only"):
+        store.set_targets(aid, {("alpha", "governance"): 2})
+    assert store.targets(aid) == {("alpha", "governance"): 4}
+    store.delete_assessment(aid)  # targets go with it
+    assert store.targets(aid) == {}
