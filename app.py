@@ -9,5 +9,6 @@ pages = [
     st.Page("app_pages/scope.py", title="Scope", icon=":material/tune:"),
     st.Page("app_pages/questionnaire.py", title="Questionnaire", icon=":material/edit_note:"),
     st.Page("app_pages/results.py", title="Results", icon=":material/monitoring:"),
+    st.Page("app_pages/roadmap.py", title="Roadmap", icon=":material/route:"),
 ]
 st.navigation(pages).run()

@@ -5,7 +5,14 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from app_pages.shared import available_questionnaires, catalogue, current_assessment, open_store, select_assessment
+from app_pages.shared import (
+    available_questionnaires,
+    catalogue,
+    current_assessment,
+    forget_assessment,
+    open_store,
+    select_assessment,
+)
 from assessment.demo import create_demo_organisation
 from assessment.questionnaire import combine
 from assessment.storage import StorageError
@@ -77,7 +84,7 @@ else:
             if st.button("Delete for good", type="primary", disabled=confirm.strip() != "DELETE"):
                 store.delete_assessment(chosen)
                 if current is not None and current.id == chosen:
-                    del st.query_params["assessment"]
+                    forget_assessment()
                 st.toast(f"Deleted assessment #{chosen}.")
                 st.rerun()
 

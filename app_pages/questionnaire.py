@@ -76,11 +76,9 @@ st.progress(answered_total / current.total if current.total else 0.0,
             text=f"{answered_total} of {current.total} questions answered")
 
 
-def dim_label(i: int) -> str:
+def dim_done(i: int) -> tuple[int, int]:
     row = by_dim.loc[dims[i].id]
-    done = int(row["answered"] + row["na"])
-    mark = "✓ " if done == int(row["total"]) else ""
-    return f"{mark}{dims[i].name} ({done}/{int(row['total'])})"
+    return int(row["answered"] + row["na"]), int(row["total"])
 
 
 try:
@@ -91,7 +89,14 @@ start = min(max(start, 0), len(dims) - 1)
 if "dim-index" not in st.session_state or st.session_state.get("dim-of") != aid:
     st.session_state["dim-index"] = start
     st.session_state["dim-of"] = aid
-index = st.selectbox("Dimension", range(len(dims)), key="dim-index", format_func=dim_label)
+# Labels must not change while answering: Streamlit matches the selection by its label, so a label
+# with a live count would reset the page to the first dimension (streamlit#11268).
+index = st.selectbox("Dimension", range(len(dims)), key="dim-index",
+                     format_func=lambda i: f"{i + 1}. {dims[i].name}")
+st.caption(" · ".join(
+    f"{'✓ ' if done == total else ''}{d.name} {done}/{total}"
+    for d, (done, total) in ((dims[i], dim_done(i)) for i in range(len(dims)))
+))
 st.query_params["dimension"] = str(index)
 dim = dims[index]
 row = by_dim.loc[dim.id]
@@ -119,7 +124,7 @@ for layer in q.layers:
             st.markdown(f"**{question.text}**")
             st.caption(f":material/search: {question.evidence}")
             st.radio(
-                "Level", OPTIONS, key=key, index=None,
+                question.text, OPTIONS, key=key, index=None,
                 format_func=lambda o: "N/A" if o == NA_OPTION else f"{o} · {names.levels[int(o)].name}",
                 captions=[*question.levels, "Does not apply to this team"],
                 on_change=save, args=(question.id, "level"), disabled=record.is_final,
@@ -142,13 +147,15 @@ for layer in q.layers:
             elif question.id in saved_at:
                 st.caption(f"✓ Saved at {saved_at[question.id]}")
 
+
+def go_to(i: int) -> None:
+    """Button callback: the selectbox's key may only change before the widget is drawn."""
+    st.session_state["dim-index"] = i
+
+
 prev_col, _, next_col = st.columns([1, 3, 1])
-if prev_col.button("← Previous", disabled=index == 0, width="stretch"):
-    st.session_state["dim-index"] = index - 1
-    st.rerun()
+prev_col.button("← Previous", disabled=index == 0, width="stretch", on_click=go_to, args=(index - 1,))
 if index < len(dims) - 1:
-    if next_col.button("Next →", type="primary", width="stretch"):
-        st.session_state["dim-index"] = index + 1
-        st.rerun()
+    next_col.button("Next →", type="primary", width="stretch", on_click=go_to, args=(index + 1,))
 elif next_col.button("See results →", type="primary", width="stretch"):
     st.switch_page("app_pages/results.py")

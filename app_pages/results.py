@@ -1,12 +1,13 @@
-"""Results: scores against the target, radars, gaps and the PDF report download."""
+"""Results: scores against the targets, radars, a layer × dimension heatmap, gaps and the PDF."""
 
 import pandas as pd
 import streamlit as st
 
 from app_pages.shared import need_assessment, open_store, warm_charts
+from assessment import charts
 from assessment.questionnaire import level_names
-from assessment.report import assessment_pdf, fmt, radar_figures
-from assessment.scoring import DEFAULT_TARGET, gaps, score
+from assessment.report import fmt
+from assessment.roadmap import dimension_targets, gap_analysis, targets_for
 
 store = open_store()
 if store is None:
@@ -16,64 +17,91 @@ warm_charts()
 q = record.questionnaire
 names = level_names()
 answers = store.answers(record.id)
-result = score(q, {k: a.value for k, a in answers.items() if a.na or a.level is not None})
+values = {k: a.value for k, a in answers.items() if a.na or a.level is not None}
+targets = targets_for(q, store.targets(record.id))
+analysis = gap_analysis(q, values, targets)
+result = analysis.scores
 
 st.title("Results")
-st.caption(f"**{record.name}** · {record.department} · {record.assessed_on} · target level {DEFAULT_TARGET}")
+st.caption(f"**{record.name}** · {record.department} · {record.assessed_on} · {record.status}")
 
 if result.answered == 0:
     st.info("No question has a level yet, so there is nothing to score. Answer some on the Questionnaire page.")
     st.page_link("app_pages/questionnaire.py", label="Go to the Questionnaire", icon=":material/edit_note:")
     st.stop()
 if result.coverage < 1:
-    st.warning(f"{result.total - result.answered - result.na} of {result.total} questions are unanswered; "
-               "scores cover the answered ones only.")
+    missing = result.total - result.answered - result.na
+    st.warning(f"Coverage {result.coverage:.0%}: {missing} of {result.total} questions are unanswered, so the "
+               "scores describe the answered ones only.")
 
 cols = st.columns(len(q.layers) + 1)
-cols[0].metric("Overall", f"{fmt(result.overall)} / 4", names.name(result.overall), delta_color="off", delta_arrow="off")
+cols[0].metric("Overall", f"{fmt(result.overall)} / 4", names.name(result.overall),
+               delta_color="off", delta_arrow="off")
+layer_names = {x.id: x.name for x in q.layers}
 for col, layer in zip(cols[1:], result.layers.itertuples(), strict=True):
-    layer_name = next(x.name for x in q.layers if x.id == layer.layer)
-    col.metric(layer_name, f"{fmt(layer.score)} / 4", names.name(layer.score),
+    col.metric(layer_names[layer.layer], f"{fmt(layer.score)} / 4", names.name(layer.score),
                delta_color="off", delta_arrow="off")
 
-figures = radar_figures(result)
-tabs = st.tabs(["All layers", *[x.name for x in q.layers]])
-for tab, key in zip(tabs, ["overall", *[x.id for x in q.layers]], strict=True):
+dims = q.ordered_dimensions
+labels = [d.name for d in dims]
+overall = result.overall_dimensions.set_index("dimension")["score"]
+tabs = st.tabs(["All layers", *layer_names.values()])
+with tabs[0]:
+    st.plotly_chart(charts.radar(labels, {"Current": [overall.get(d.id) for d in dims]},
+                                 target=dimension_targets(q, targets), title="All layers"),
+                    width="stretch", config={"displaylogo": False}, key="radar-overall")
+for tab, layer in zip(tabs[1:], q.layers, strict=True):
+    part = result.dimensions[result.dimensions["layer"] == layer.id].set_index("dimension")["score"]
     with tab:
-        st.plotly_chart(figures[key], width="stretch", config={"displaylogo": False}, key=f"radar-{key}")
+        st.plotly_chart(charts.radar(labels, {"Current": [part.get(d.id) for d in dims]},
+                                     target=dimension_targets(q, targets, layer.id), title=layer.name),
+                        width="stretch", config={"displaylogo": False}, key=f"radar-{layer.id}")
 
-st.subheader("Scores by layer and dimension")
+st.subheader("Layer × dimension")
+pivot = result.dimensions.pivot(index="layer", columns="dimension", values="score")
+st.plotly_chart(
+    charts.heatmap([layer_names[x.id] for x in q.layers], labels,
+                   [[pivot.loc[x.id, d.id] for d in dims] for x in q.layers]),
+    width="stretch", config={"displaylogo": False}, key="heatmap",
+)
+
+st.subheader("Scores")
 dim_names = {d.id: d.name for d in q.dimensions}
-layer_names = {x.id: x.name for x in q.layers}
 table = pd.DataFrame({
     "Layer": result.dimensions["layer"].map(layer_names),
     "Dimension": result.dimensions["dimension"].map(dim_names),
     "Score": result.dimensions["score"].round(1),
     "Level": result.dimensions["score"].map(names.name),
-    "Answered": result.dimensions["answered"].astype(str) + " / " + result.dimensions["total"].astype(str),
+    "Target": [targets[(r.layer, r.dimension)] for r in result.dimensions.itertuples()],
+    "Answered": [f"{r.answered + r.na} / {r.total}" + (f" ({r.na} N/A)" if r.na else "")
+                 for r in result.dimensions.itertuples()],
 })
-st.dataframe(table, hide_index=True, width="stretch")
+st.dataframe(table, hide_index=True, width="stretch",
+             column_config={"Score": st.column_config.NumberColumn(format="%.1f")})
 
 st.subheader("Gaps to target")
-gap_rows = gaps(q, result, DEFAULT_TARGET)
-if gap_rows.empty:
-    st.success(f"Every scored dimension is at or above level {DEFAULT_TARGET}.")
+if analysis.dimensions.empty:
+    st.success("Every scored dimension is at or above its target.")
 else:
     st.dataframe(pd.DataFrame({
-        "Layer": gap_rows["layer_name"], "Dimension": gap_rows["dimension_name"],
-        "Score": gap_rows["score"].round(1), "Gap": gap_rows["gap"].round(1),
-        "Dimension weight": gap_rows["dimension_weight"],
+        "Layer": analysis.dimensions["layer_name"], "Dimension": analysis.dimensions["dimension_name"],
+        "Score": analysis.dimensions["score"].round(1), "Target": analysis.dimensions["target"],
+        "Gap": analysis.dimensions["gap"].round(1), "Why it matters": analysis.dimensions["reason"],
     }), hide_index=True, width="stretch")
+    st.page_link("app_pages/roadmap.py", label="Turn the gaps into a roadmap", icon=":material/route:")
 
 st.subheader("Report")
 
 
 def build_pdf() -> bytes:
-    return assessment_pdf(store.get_assessment(record.id), store.answers(record.id))
+    from assessment.report import assessment_pdf
+
+    fresh = store.get_assessment(record.id)
+    return assessment_pdf(fresh, store.answers(record.id), targets=store.targets(record.id))
 
 
 st.download_button(
     "Download PDF report", data=build_pdf, file_name=f"assessment-{record.id}-report.pdf",
     mime="application/pdf", type="primary", icon=":material/picture_as_pdf:",
 )
-st.caption("The PDF is built when you click (a few seconds): cover, scores, radars, gaps and every answer.")
+st.caption("The PDF is built when you click (a few seconds): summary, radars, gaps, roadmap and every answer.")

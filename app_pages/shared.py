@@ -10,7 +10,7 @@ import threading
 
 import streamlit as st
 
-from assessment.questionnaire import Questionnaire, QuestionnaireError, load_all
+from assessment.questionnaire import Questionnaire, QuestionnaireError, load_all, questionnaire_files
 from assessment.storage import AssessmentRecord, NotFound, StorageError, Store
 
 CURRENT_KEY = "current-assessment"  # session copy of ?assessment=ID
@@ -38,11 +38,17 @@ def warm_charts() -> threading.Thread:
 
 @st.cache_data(show_spinner=False, ttl=60)
 def catalogue() -> tuple[list[Questionnaire], list[str]]:
-    """Available questionnaires and, separately, the errors of files that did not load."""
-    try:
-        return load_all(), []
-    except QuestionnaireError as exc:
-        return [], [str(e) for e in exc.errors]
+    """Available questionnaires and, separately, the errors of files that did not load.
+
+    Files load one by one: a broken team file is reported without hiding the others.
+    """
+    found, errors = [], []
+    for path in questionnaire_files():
+        try:
+            found += load_all([path])
+        except QuestionnaireError as exc:
+            errors += [str(e) for e in exc.errors]
+    return sorted(found, key=lambda q: (q.order, q.id)), errors
 
 
 def available_questionnaires() -> list[Questionnaire]:
@@ -78,6 +84,12 @@ def current_assessment(store: Store) -> AssessmentRecord | None:
         return None
     select_assessment(record.id)
     return record
+
+
+def forget_assessment() -> None:
+    """After a delete: no assessment is open any more, in the URL or the session."""
+    st.query_params.pop("assessment", None)
+    st.session_state.pop(CURRENT_KEY, None)
 
 
 def select_assessment(assessment_id: int) -> None:

@@ -69,6 +69,93 @@ def radar(
     return fig
 
 
+def colour_map(names: Sequence[str]) -> dict[str, str]:
+    """Stable colours: the same department or layer gets the same colour on every chart."""
+    return {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(sorted(set(names)))}
+
+
+def _layout(fig: go.Figure, *, title: str, height: int, **extra: object) -> go.Figure:
+    fig.update_layout(
+        title={"text": title, "x": 0.5, "xanchor": "center"} if title else None,
+        font={"family": FONT, "size": 13, "color": "#222222"}, height=height,
+        paper_bgcolor="white", plot_bgcolor="white",
+        margin={"l": 10, "r": 20, "t": 60 if title else 20, "b": 40}, **extra,
+    )
+    return fig
+
+
+def heatmap(rows: Sequence[str], columns: Sequence[str], values: Sequence[Sequence[float | None]], *,
+            title: str = "", height: int | None = None) -> go.Figure:
+    """Scores 0–4 as a heatmap with the value written in every cell (readable in greyscale)."""
+    z = [[None if v is None or pd.isna(v) else float(v) for v in row] for row in values]
+    text = [["–" if v is None else f"{v:.1f}" for v in row] for row in z]
+    fig = go.Figure(go.Heatmap(
+        z=z, x=list(columns), y=list(rows), zmin=0, zmax=MAX_LEVEL, colorscale="Blues",
+        text=text, texttemplate="%{text}", textfont={"size": 13}, xgap=2, ygap=2,
+        colorbar={"title": {"text": "Level"}, "tickvals": list(range(MAX_LEVEL + 1))},
+        hovertemplate="%{y} · %{x}<br>score %{text}<extra></extra>",
+    ))
+    fig.update_yaxes(autorange="reversed", automargin=True)
+    fig.update_xaxes(side="top", automargin=True, tickangle=-30)
+    return _layout(fig, title=title, height=height or 120 + 42 * len(rows))
+
+
+def gap_bars(labels: Sequence[str], current: Sequence[float | None], target: Sequence[float], *,
+             title: str = "", height: int | None = None) -> go.Figure:
+    """Horizontal bars: current score per dimension, with the target marked."""
+    cur = [0.0 if v is None or pd.isna(v) else float(v) for v in current]
+    fig = go.Figure()
+    fig.add_trace(go.Bar(y=list(labels), x=cur, orientation="h", name="Current", marker_color=CURRENT_COLOUR,
+                         text=[f"{v:.1f}" for v in cur], textposition="auto",
+                         hovertemplate="%{y}: %{x:.2f}<extra></extra>"))
+    fig.add_trace(go.Scatter(y=list(labels), x=list(target), mode="markers", name="Target",
+                             marker={"symbol": "line-ns", "size": 22, "line": {"width": 3, "color": TARGET_COLOUR}},
+                             hovertemplate="%{y}: target %{x}<extra></extra>"))
+    fig.update_xaxes(range=[0, MAX_LEVEL], dtick=1, gridcolor="#dddddd", title_text="Level")
+    fig.update_yaxes(autorange="reversed", automargin=True)
+    return _layout(fig, title=title, height=height or 90 + 36 * len(labels),
+                   legend={"orientation": "h", "y": -0.15, "x": 0.5, "xanchor": "center"})
+
+
+PHASE_SPANS = {"now": (0, 3), "next": (3, 6), "later": (6, 12)}
+PHASE_COLOURS = {"now": PALETTE[5], "next": PALETTE[1], "later": PALETTE[4]}
+
+
+def roadmap_timeline(items: Sequence[dict], *, title: str = "", height: int | None = None) -> go.Figure:
+    """Now / Next / Later as a month timeline; one bar per roadmap item (dicts with phase and label)."""
+    shown = [i for i in items if i["phase"] in PHASE_SPANS]
+    fig = go.Figure()
+    for phase, (start, end) in PHASE_SPANS.items():
+        part = [i for i in shown if i["phase"] == phase]
+        if not part:
+            continue
+        fig.add_trace(go.Bar(
+            y=[i["label"] for i in part], x=[end - start] * len(part), base=[start] * len(part),
+            orientation="h", name={"now": "Now", "next": "Next", "later": "Later"}[phase],
+            marker_color=PHASE_COLOURS[phase], hovertext=[i.get("hover", i["label"]) for i in part],
+            hovertemplate="%{hovertext}<extra></extra>",
+        ))
+    fig.update_xaxes(range=[0, 12], tickvals=[0, 3, 6, 9, 12], ticksuffix=" m", gridcolor="#dddddd",
+                     title_text="Months from today")
+    fig.update_yaxes(autorange="reversed", automargin=True)
+    return _layout(fig, title=title, height=height or 110 + 30 * max(1, len(shown)), barmode="overlay",
+                   legend={"orientation": "h", "y": -0.12, "x": 0.5, "xanchor": "center"})
+
+
+def trend_lines(dates: Sequence[str], series: dict[str, Sequence[float | None]], *, title: str = "",
+                height: int = 420) -> go.Figure:
+    """One line per dimension (or layer) across assessment dates."""
+    fig = go.Figure()
+    for i, (name, values) in enumerate(series.items()):
+        fig.add_trace(go.Scatter(x=list(dates), y=[None if v is None or pd.isna(v) else v for v in values],
+                                 mode="lines+markers", name=name, line={"color": PALETTE[i % len(PALETTE)], "width": 3},
+                                 hovertemplate=name + " · %{x}: %{y:.2f}<extra></extra>"))
+    fig.update_yaxes(range=[0, MAX_LEVEL], dtick=1, gridcolor="#dddddd", title_text="Level")
+    fig.update_xaxes(type="category")
+    return _layout(fig, title=title, height=height,
+                   legend={"orientation": "h", "y": -0.2, "x": 0.5, "xanchor": "center"})
+
+
 # --- static SVG through kaleido (PDF) ------------------------------------------------
 
 _kaleido_lock = threading.Lock()

@@ -67,6 +67,13 @@ def targets_for(q: Questionnaire, stored: Targets | None = None, scope: Scope | 
     return targets
 
 
+def dimension_targets(q: Questionnaire, targets: Targets, layer: str | None = None) -> list[float]:
+    """Targets in radar order (ordered dimensions): one layer's, or the mean over layers when None."""
+    layers = [layer] if layer else [x.id for x in q.layers]
+    return [sum(targets.get((lid, d.id), DEFAULT_TARGET) for lid in layers) / len(layers)
+            for d in q.ordered_dimensions]
+
+
 def parse_cell(text: str, q: Questionnaire) -> Cell:
     """'layer.dimension' → (layer, dimension), checked against the questionnaire."""
     layer, sep, dimension = text.strip().partition(".")

@@ -7,6 +7,7 @@ Screenshots of every page visited are saved in test-artifacts/ for a human to lo
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import socket
@@ -20,6 +21,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
+from pypdf import PdfReader
 
 from assessment.questionnaire import load_questionnaire
 from assessment.report import fmt
@@ -109,16 +111,25 @@ def no_errors(page: Page) -> None:
     expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
 
 
+MINI = "Mini questionnaire (8 questions)"
+
+
 def create_assessment(page: Page, name: str) -> None:
+    """Fill the create form with only the mini questionnaire in "Layers to assess", then submit."""
     page.get_by_label("Name", exact=True).fill(name)
     page.get_by_label("Department", exact=True).fill("Platform")
     page.get_by_label("Facilitator (optional)").fill("Ada")
-    layers = page.get_by_test_id("stMultiSelect")
-    others = layers.get_by_role("button", name=re.compile(r"^Remove (?!Mini questionnaire)"))
-    while others.count():  # the built-in questionnaires are selected by default: keep only mini
+    layers = page.get_by_test_id("stMultiSelect").filter(has_text="Layers to assess")
+    others = layers.get_by_role("button", name=re.compile(rf"^Remove (?!{re.escape(MINI)})"))
+    while others.count():  # whatever the default selection is, remove every other questionnaire
         others.first.click()
+    if not layers.get_by_role("button", name=f"Remove {MINI}").count():
+        layers.get_by_role("combobox").click()
+        page.get_by_role("option", name=MINI).click()
+        page.keyboard.press("Escape")
     expect(layers.get_by_role("button", name=re.compile(r"^Remove "))).to_have_count(1)
-    expect(layers.get_by_role("button", name="Remove Mini questionnaire (8 questions)")).to_be_visible()
+    expect(layers.get_by_role("button", name=f"Remove {MINI}")).to_be_visible()
+    shot(page, "assessments-form")
     page.get_by_role("button", name="Create assessment").click()
 
 
@@ -132,35 +143,41 @@ FIRST_DIMENSION = [
 
 
 def level_radio(page: Page, question: str) -> Locator:
-    """The level radio of a question of the first dimension (the radios' own label is 'Level')."""
-    expect(page.get_by_text(question, exact=True)).to_be_visible()
-    return page.get_by_test_id("stRadio").nth(FIRST_DIMENSION.index(question))
+    """The level radio of a question: the radio group is labelled by the question's text."""
+    radio = page.get_by_test_id("stRadio").filter(has=page.get_by_text(question, exact=True))
+    expect(radio).to_have_count(1)
+    return radio
 
 
-# Three answers on the first dimension (governance): question text → level label and stored value.
-ANSWERS = {
-    "Question 1 about governance & compliance in alpha?": ("2 · Repeatable", 2),
-    "Question 2 about governance & compliance in alpha?": ("4 · Optimised", 4),
-    "Question 5 about governance & compliance in beta?": ("N/A", None),
-}
-IDS = {
-    "Question 1 about governance & compliance in alpha?": "alpha.governance.q1",
-    "Question 2 about governance & compliance in alpha?": "alpha.governance.q2",
-    "Question 5 about governance & compliance in beta?": "beta.governance.q1",
-}
+# Three answers on the first dimension: question text, its id, the level label clicked, stored level.
+ANSWERS = [
+    ("Question 1 about governance & compliance in alpha?", "alpha.governance.q1", "2 · Repeatable", 2),
+    ("Question 2 about governance & compliance in alpha?", "alpha.governance.q2", "4 · Optimised", 4),
+    ("Question 5 about governance & compliance in beta?", "beta.governance.q1", "N/A", None),
+]
 
 
-def test_create_answer_reload_results_and_pdf(page: Page, app_url: str, data_dir: Path) -> None:
+@pytest.fixture
+def page(page: Page) -> Page:
+    """pytest-playwright's page, sized like a laptop screen, waiting long enough for reruns."""
     page.set_viewport_size({"width": 1280, "height": 900})
     page.set_default_timeout(RERUN_TIMEOUT)
     expect.set_options(timeout=RERUN_TIMEOUT)
+    return page
 
+
+def db(data_dir: Path) -> Store:
+    """The running app's database, opened from the test (dispose the engine when done)."""
+    return Store.open(f"sqlite:///{data_dir / 'assessments.db'}")
+
+
+def test_create_answer_reload_results_and_pdf(page: Page, app_url: str, data_dir: Path) -> None:
     # Assessments: create one through the form.
     page.goto(app_url)
     expect(page.get_by_role("heading", name="Assessments")).to_be_visible()
-    expect(page.get_by_text("No assessments yet")).to_be_visible()
+    expect(page.get_by_role("heading", name="Create an assessment")).to_be_visible()
     expect(page.get_by_label("Name", exact=True)).to_be_editable()
-    expect(page.get_by_test_id("stMultiSelect").get_by_text("Mini questionnaire (8 questions)")).to_be_visible()
+    expect(page.get_by_role("button", name="Create assessment")).to_be_enabled()
     no_errors(page)
     shot(page, "assessments")
     create_assessment(page, "Browser baseline")
@@ -172,7 +189,7 @@ def test_create_answer_reload_results_and_pdf(page: Page, app_url: str, data_dir
     aid = int(re.search(r"assessment=(\d+)", page.url).group(1))
     expect(page.get_by_test_id("stRadio")).to_have_count(4)
 
-    for n, (text, (label, _)) in enumerate(ANSWERS.items(), start=1):
+    for n, (text, _, label, _) in enumerate(ANSWERS, start=1):
         radio = level_radio(page, text)
         radio.get_by_text(label, exact=True).click()
         expect(page.get_by_text(f"{n} of 8 questions answered")).to_be_visible()
@@ -186,7 +203,7 @@ def test_create_answer_reload_results_and_pdf(page: Page, app_url: str, data_dir
     expect(page.get_by_role("heading", name="Questionnaire")).to_be_visible()
     expect(page.get_by_test_id("stRadio")).to_have_count(4)
     expect(page.get_by_text("3 of 8 questions answered")).to_be_visible()
-    for text, (label, _) in ANSWERS.items():
+    for text, _, label, _ in ANSWERS:
         radio = level_radio(page, text)
         expect(radio.get_by_role("radio", name=label)).to_be_checked()
         expect(radio.get_by_role("radio", checked=True)).to_have_count(1)
@@ -195,21 +212,21 @@ def test_create_answer_reload_results_and_pdf(page: Page, app_url: str, data_dir
     no_errors(page)
     shot(page, "questionnaire-reloaded")
 
-    store = Store.open(f"sqlite:///{data_dir / 'assessments.db'}")
+    store = db(data_dir)
     try:
         saved = store.answers(aid)
         record = store.get_assessment(aid)
     finally:
         store.engine.dispose()
     assert {qid: (a.level, a.na) for qid, a in saved.items()} == {
-        IDS[text]: (level, level is None) for text, (_, level) in ANSWERS.items()
+        qid: (level, level is None) for _, qid, _, level in ANSWERS
     }
     assert record.questionnaire_id == "mini"
 
     # Results through the sidebar: the session remembers the assessment even though the link drops the URL.
     page.get_by_test_id("stSidebarNav").get_by_text("Results", exact=True).click()
     expect(page.get_by_role("heading", name="Results")).to_be_visible()
-    expected = score(load_questionnaire(DATA / "mini.yaml"), {IDS[t]: v for t, (_, v) in ANSWERS.items()})
+    expected = score(load_questionnaire(DATA / "mini.yaml"), {qid: level for _, qid, _, level in ANSWERS})
     overall = page.get_by_test_id("stMetric").filter(has_text="Overall")
     expect(overall.get_by_test_id("stMetricValue")).to_have_text(f"{fmt(expected.overall)} / 4")
     expect(page.get_by_text("5 of 8 questions are unanswered")).to_be_visible()
@@ -227,7 +244,33 @@ def test_create_answer_reload_results_and_pdf(page: Page, app_url: str, data_dir
     assert pdf.startswith(b"%PDF")
     assert len(pdf) > 5_000
     assert download.suggested_filename == f"assessment-{aid}-report.pdf"
+    assert "Browser baseline" in "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
     ARTIFACTS.mkdir(exist_ok=True)
     download.save_as(ARTIFACTS / "browser-report.pdf")
     no_errors(page)
 
+
+def test_the_dimension_stays_put_while_answering(page: Page, app_url: str, data_dir: Path) -> None:
+    store = db(data_dir)
+    try:
+        aid = store.create_assessment("Navigation", "Platform", load_questionnaire(DATA / "mini.yaml"))
+    finally:
+        store.engine.dispose()
+    page.goto(f"{app_url}/questionnaire?assessment={aid}")
+    expect(page.get_by_text(FIRST_DIMENSION[0], exact=True).first).to_be_visible()
+
+    page.get_by_role("button", name="Next →").click()
+    monitoring = "Question 3 about monitoring & observability in alpha?"
+    expect(page.get_by_text(monitoring, exact=True).first).to_be_visible()
+    for n, label in enumerate(["2 · Repeatable", "3 · Defined"], start=1):
+        page.get_by_test_id("stRadio").nth(n - 1).get_by_text(label, exact=True).click()
+        expect(page.get_by_text(f"{n} of 8 questions answered")).to_be_visible()
+        expect(page.get_by_text(monitoring, exact=True).first).to_be_visible()
+        expect(page).to_have_url(re.compile(r"[?&]dimension=1\b"))
+    expect(page.get_by_text("Monitoring & observability is complete")).to_be_visible()
+    no_errors(page)
+    shot(page, "questionnaire-second-dimension")
+
+    page.get_by_role("button", name="Next →").click()
+    expect(page.get_by_text("Question 4 about cost optimisation in alpha?", exact=True).first).to_be_visible()
+    expect(page.get_by_role("button", name="See results →")).to_be_visible()
