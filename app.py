@@ -10,5 +10,6 @@ pages = [
     st.Page("app_pages/questionnaire.py", title="Questionnaire", icon=":material/edit_note:"),
     st.Page("app_pages/results.py", title="Results", icon=":material/monitoring:"),
     st.Page("app_pages/roadmap.py", title="Roadmap", icon=":material/route:"),
+    st.Page("app_pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
 ]
 st.navigation(pages).run()

@@ -96,8 +96,8 @@ def heatmap(rows: Sequence[str], columns: Sequence[str], values: Sequence[Sequen
         hovertemplate="%{y} · %{x}<br>score %{text}<extra></extra>",
     ))
     fig.update_yaxes(autorange="reversed", automargin=True)
-    fig.update_xaxes(side="top", automargin=True, tickangle=-30)
-    return _layout(fig, title=title, height=height or 120 + 42 * len(rows))
+    fig.update_xaxes(side="bottom", automargin=True, tickangle=-25)
+    return _layout(fig, title=title, height=height or max(340, 200 + 48 * len(rows)))
 
 
 def gap_bars(labels: Sequence[str], current: Sequence[float | None], target: Sequence[float], *,

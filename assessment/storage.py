@@ -9,12 +9,14 @@ The schema is created and upgraded by Alembic migrations (`assessment/migrations
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     Boolean,
@@ -30,6 +32,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    bindparam,
     create_engine,
     event,
     false,
@@ -40,6 +43,9 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.exc import ProgrammingError as SAProgrammingError
 
 from assessment.questionnaire import MAX_LEVEL, Questionnaire, from_snapshot, to_snapshot
+
+if TYPE_CHECKING:
+    from assessment.exchange import ImportedAssessment
 
 metadata = MetaData()
 
@@ -194,6 +200,16 @@ class AssessmentRecord:
         }
 
 
+@dataclass(frozen=True)
+class AssessmentDump:
+    """One assessment with everything stored about it, as a backup writes it."""
+
+    record: AssessmentRecord
+    answers: dict[str, AnswerRecord]
+    targets: dict[tuple[str, str], int]
+    history: list[dict[str, Any]]
+
+
 # --- engine -----------------------------------------------------------------------
 
 
@@ -257,11 +273,38 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+# save_answer's statements, built once: executing the same statement objects with parameters skips
+# most of SQLAlchemy's per-call work, and the head query fetches the assessment and the answer together.
+_ANSWER_HEAD = (
+    select(assessments.c.status, assessments.c.questionnaire_hash, answers.c.id, answers.c.level, answers.c.na,
+           answers.c.note, answers.c.evidence_url, answers.c.answered_by, answers.c.updated_at,
+           answers.c.version)
+    .select_from(assessments.outerjoin(answers, (answers.c.assessment_id == assessments.c.id)
+                                       & (answers.c.question_id == bindparam("question_id"))))
+    .where(assessments.c.id == bindparam("assessment_id"))
+)
+_INSERT_ANSWER = answers.insert()
+# Optimistic: the row is only updated if nobody changed it since it was read (0 rows → retry).
+_UPDATE_ANSWER = (
+    answers.update()
+    .where(answers.c.id == bindparam("answer_id"), answers.c.version == bindparam("read_version"))
+    .values(version=answers.c.version + 1)
+)
+_INSERT_HISTORY = answer_history.insert()
+_SAVE_ATTEMPTS = 30
+
+
+class _Raced(Exception):
+    """Another writer changed the answer between our read and our write: read again."""
+
+
 class Store:
     """The storage shell: every read and write of assessments goes through here."""
 
     def __init__(self, engine: Engine):
         self.engine = engine
+        self._write_engine = engine.execution_options(sqlite_begin="IMMEDIATE")
+        self._question_ids_by_hash: dict[str, frozenset[str]] = {}
 
     @classmethod
     def open(cls, url: str | None = None, upgrade: bool = True) -> Store:
@@ -284,7 +327,7 @@ class Store:
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:
-        with self.engine.connect().execution_options(sqlite_begin="IMMEDIATE") as conn, conn.begin():
+        with self._write_engine.connect() as conn, conn.begin():
             yield conn
 
     @contextmanager
@@ -340,12 +383,13 @@ class Store:
 
     def _insert_assessment(
         self, conn: Connection, name: str, department: str, questionnaire: Questionnaire, *,
-        organisation: str, facilitator: str, assessed_on: dt.date, status: str,
+        organisation: str, facilitator: str, assessed_on: dt.date, status: str, assessment_id: int | None = None,
     ) -> int:
         dep_id = self._department_id(conn, organisation.strip() or DEFAULT_ORGANISATION, department)
+        given = {} if assessment_id is None else {"id": assessment_id}
         return conn.execute(
             assessments.insert().values(
-                name=name, department_id=dep_id, questionnaire_id=questionnaire.id,
+                **given, name=name, department_id=dep_id, questionnaire_id=questionnaire.id,
                 questionnaire_version=questionnaire.version,
                 questionnaire_hash=questionnaire.content_hash(),
                 questionnaire_snapshot=to_snapshot(questionnaire),
@@ -358,22 +402,73 @@ class Store:
         self, name: str, department: str, questionnaire: Questionnaire, answer_rows: list[AnswerRecord], *,
         organisation: str = DEFAULT_ORGANISATION, facilitator: str = "",
         assessed_on: dt.date | None = None, status: str = "draft",
+        targets: dict[tuple[str, str], int] | None = None, history: list[dict[str, Any]] | None = None,
     ) -> int:
-        """Create an assessment with all its answers in one transaction: all or nothing."""
-        now = _now()
+        """Create an assessment with all its answers (targets, history) in one transaction: all or nothing."""
         with self._write() as conn:
-            new_id = self._insert_assessment(
-                conn, name, department, questionnaire, organisation=organisation,
+            return self._import_one(
+                conn, name, department, questionnaire, answer_rows, organisation=organisation,
                 facilitator=facilitator, assessed_on=assessed_on or dt.date.today(), status=status,
+                target_levels=targets or {}, history=history or [],
             )
-            if answer_rows:
-                conn.execute(answers.insert(), [
-                    {"assessment_id": new_id, "question_id": a.question_id, "level": a.level, "na": a.na,
-                     "note": a.note, "evidence_url": a.evidence_url, "answered_by": a.answered_by,
-                     "updated_at": a.updated_at or now, "version": 1}
-                    for a in answer_rows
-                ])
-            return new_id
+
+    def _import_one(
+        self, conn: Connection, name: str, department: str, questionnaire: Questionnaire,
+        answer_rows: list[AnswerRecord], *, organisation: str, facilitator: str, assessed_on: dt.date,
+        status: str, target_levels: dict[tuple[str, str], int], history: list[dict[str, Any]],
+        assessment_id: int | None = None,
+    ) -> int:
+        now = _now()
+        new_id = self._insert_assessment(
+            conn, name, department, questionnaire, organisation=organisation, facilitator=facilitator,
+            assessed_on=assessed_on, status=status, assessment_id=assessment_id,
+        )
+        if answer_rows:
+            conn.execute(answers.insert(), [
+                {"assessment_id": new_id, "question_id": a.question_id, "level": a.level, "na": a.na,
+                 "note": a.note, "evidence_url": a.evidence_url, "answered_by": a.answered_by,
+                 "updated_at": a.updated_at or now, "version": 1}
+                for a in answer_rows
+            ])
+        if target_levels:
+            conn.execute(targets.insert(), [
+                {"assessment_id": new_id, "layer": layer, "dimension": dim, "level": level}
+                for (layer, dim), level in target_levels.items()
+            ])
+        if history:
+            conn.execute(answer_history.insert(), [{"assessment_id": new_id, **h} for h in history])
+        return new_id
+
+    def restore(self, items: list[ImportedAssessment], *, replace: bool = False) -> list[int]:
+        """Bring back a JSON backup in one transaction: every assessment under its old id, or nothing.
+
+        Refuses a database that already holds assessments unless `replace`, which deletes them first.
+        """
+        with self._write() as conn:
+            held = conn.scalar(select(func.count()).select_from(assessments)) or 0
+            if held and not replace:
+                raise StorageError(f"the database already holds {held} assessment(s); restore into an empty "
+                                   "database, or replace them with --force")
+            if replace:
+                for table in (answer_history, answers, targets, assessments, departments, organisations):
+                    conn.execute(table.delete())
+            new_ids: dict[int, int] = {}
+            # Old ids first; then PostgreSQL's sequence (which explicit ids do not move) goes past them,
+            # and assessments that came without an id get fresh ones.
+            for keep_id in (True, False):
+                for i, a in enumerate(items):
+                    if (a.id is not None) != keep_id:
+                        continue
+                    new_ids[i] = self._import_one(
+                        conn, a.name, a.department, a.questionnaire, a.answers,
+                        organisation=a.organisation or DEFAULT_ORGANISATION, facilitator=a.facilitator,
+                        assessed_on=a.assessed_on, status=a.status, target_levels=a.targets, history=a.history,
+                        assessment_id=a.id,
+                    )
+                if keep_id and conn.dialect.name == "postgresql":
+                    conn.exec_driver_sql("SELECT setval(pg_get_serial_sequence('assessments', 'id'), "
+                                         "COALESCE((SELECT MAX(id) FROM assessments), 0) + 1, false)")
+            return [new_ids[i] for i in range(len(items))]
 
     def _assessment_query(self):  # noqa: ANN202 - a SQLAlchemy Select
         return (
@@ -424,19 +519,44 @@ class Store:
             if not conn.execute(assessments.delete().where(assessments.c.id == assessment_id)).rowcount:
                 raise NotFound(f"no assessment with id {assessment_id}")
 
+    def duplicate_assessment(
+        self, assessment_id: int, name: str, *, assessed_on: dt.date | None = None, copy_answers: bool = False,
+    ) -> int:
+        """Re-assess later: a new draft on the same questionnaire snapshot, department and targets.
+
+        With `copy_answers`, the previous answers (levels, notes, evidence) are the starting point.
+        """
+        src = self.get_assessment(assessment_id)
+        now = _now()
+        with self._write() as conn:
+            new_id = self._insert_assessment(
+                conn, name.strip() or f"{src.name} (copy)", src.department, src.questionnaire,
+                organisation=src.organisation, facilitator=src.facilitator,
+                assessed_on=assessed_on or dt.date.today(), status="draft",
+            )
+            rows = conn.execute(select(targets).where(targets.c.assessment_id == assessment_id)).all()
+            if rows:
+                conn.execute(targets.insert(), [
+                    {"assessment_id": new_id, "layer": r.layer, "dimension": r.dimension, "level": r.level}
+                    for r in rows
+                ])
+            if copy_answers:
+                old = conn.execute(select(answers).where(answers.c.assessment_id == assessment_id)).all()
+                if old:
+                    conn.execute(answers.insert(), [
+                        {"assessment_id": new_id, "question_id": r.question_id, "level": r.level, "na": r.na,
+                         "note": r.note, "evidence_url": r.evidence_url, "answered_by": r.answered_by,
+                         "updated_at": now, "version": 1}
+                        for r in old
+                    ])
+        return new_id
+
     # --- answers ---
 
     def answers(self, assessment_id: int) -> dict[str, AnswerRecord]:
         with self._read() as conn:
             rows = conn.execute(select(answers).where(answers.c.assessment_id == assessment_id))
-            return {
-                r.question_id: AnswerRecord(
-                    question_id=r.question_id, level=r.level, na=r.na, note=r.note,
-                    evidence_url=r.evidence_url, answered_by=r.answered_by, updated_at=r.updated_at,
-                    version=r.version,
-                )
-                for r in rows
-            }
+            return {r.question_id: _answer_record(r) for r in rows}
 
     def answer_values(self, assessment_id: int) -> dict[str, int | None]:
         """Answers as scoring expects them: level, or None for N/A; unanswered left out."""
@@ -499,16 +619,29 @@ class Store:
             raise StorageError(f"level must be a whole number 0–{MAX_LEVEL}, got {level!r}")
         if na:
             level = None
-        for attempt in range(2):
+        for attempt in range(_SAVE_ATTEMPTS):
             try:
                 return self._save_answer_once(
                     assessment_id, question_id, level, na, note, evidence_url, answered_by, expected_version
                 )
-            except IntegrityError:
-                # Two first answers to the same question raced: the loser retries as an update.
-                if attempt:
-                    raise
+            except (IntegrityError, _Raced):
+                # Another writer got in between our read and our write (two first answers, or a change
+                # on PostgreSQL; SQLite locks at BEGIN). Read again: with expected_version that read
+                # reports the Conflict, without it this save applies on top of theirs.
+                if attempt == _SAVE_ATTEMPTS - 1:
+                    raise StorageError(f"answer to {question_id} is being changed by too many people "
+                                       "at once; try again") from None
         raise AssertionError("unreachable")
+
+    def _question_ids(self, conn: Connection, assessment_id: int, questionnaire_hash: str) -> frozenset[str]:
+        """Question ids of an assessment's snapshot, parsed once per questionnaire content hash."""
+        ids = self._question_ids_by_hash.get(questionnaire_hash)
+        if ids is None:
+            snapshot = conn.scalar(
+                select(assessments.c.questionnaire_snapshot).where(assessments.c.id == assessment_id))
+            ids = frozenset(q["id"] for q in json.loads(snapshot)["questions"])
+            self._question_ids_by_hash[questionnaire_hash] = ids
+        return ids
 
     def _save_answer_once(
         self, assessment_id: int, question_id: str, level: int | None, na: bool, note: str | None,
@@ -516,24 +649,16 @@ class Store:
     ) -> AnswerRecord:
         now = _now()
         with self._write() as conn:
-            head = conn.execute(
-                select(assessments.c.status, assessments.c.questionnaire_snapshot)
-                .where(assessments.c.id == assessment_id)
-            ).first()
+            head = conn.execute(_ANSWER_HEAD, {"assessment_id": assessment_id, "question_id": question_id}).first()
             if head is None:
                 raise NotFound(f"no assessment with id {assessment_id}")
             if head.status == "final":
                 raise ReadOnly(f"assessment {assessment_id} is final and read-only; reopen it as a draft first")
-            if f'"id":"{question_id}"' not in head.questionnaire_snapshot:
+            if question_id not in self._question_ids(conn, assessment_id, head.questionnaire_hash):
                 raise StorageError(f"question {question_id!r} is not in this assessment's questionnaire")
-            query = select(answers).where(
-                answers.c.assessment_id == assessment_id, answers.c.question_id == question_id
-            )
-            if conn.dialect.name == "postgresql":
-                query = query.with_for_update()
-            old = conn.execute(query).first()
+            old = head if head.id is not None else None
             if old is not None and expected_version is not None and old.version != expected_version:
-                theirs = AnswerRecord(old.question_id, old.level, old.na, old.note, old.evidence_url,
+                theirs = AnswerRecord(question_id, old.level, old.na, old.note, old.evidence_url,
                                       old.answered_by, old.updated_at, old.version)
                 raise Conflict(question_id, {"level": level, "na": na, "note": note}, theirs)
             values = {"level": level, "na": na, "answered_by": answered_by, "updated_at": now}
@@ -544,25 +669,37 @@ class Store:
             if old is None:
                 values.setdefault("note", "")
                 values.setdefault("evidence_url", "")
-                conn.execute(answers.insert().values(assessment_id=assessment_id, question_id=question_id,
-                                                     version=1, **values))
+                conn.execute(_INSERT_ANSWER, {"assessment_id": assessment_id, "question_id": question_id,
+                                              "version": 1, **values})
                 version = 1
             else:
                 version = old.version + 1
-                conn.execute(answers.update().where(answers.c.id == old.id).values(version=version, **values))
+                if not conn.execute(_UPDATE_ANSWER, {"answer_id": old.id, "read_version": old.version,
+                                                     **values}).rowcount:
+                    raise _Raced
             if old is None or (old.level, old.na) != (level, na) or (note is not None and note != old.note):
-                conn.execute(answer_history.insert().values(
-                    assessment_id=assessment_id, question_id=question_id,
-                    old_level=None if old is None else old.level, old_na=None if old is None else old.na,
-                    new_level=level, new_na=na, note=values.get("note", old.note if old else ""),
-                    changed_by=answered_by, changed_at=now,
-                ))
+                conn.execute(_INSERT_HISTORY, {
+                    "assessment_id": assessment_id, "question_id": question_id,
+                    "old_level": None if old is None else old.level, "old_na": None if old is None else old.na,
+                    "new_level": level, "new_na": na, "note": values.get("note", old.note if old else ""),
+                    "changed_by": answered_by, "changed_at": now,
+                })
         return AnswerRecord(
             question_id, level, na,
             values.get("note", old.note if old is not None else ""),
             values.get("evidence_url", old.evidence_url if old is not None else ""),
             answered_by, now, version,
         )
+
+    def comparable(self, assessment_ids: list[int]) -> list[Any]:
+        """The assessments as `compare.Assessment` values, for comparisons and trends."""
+        from assessment.compare import Assessment
+
+        out = []
+        for aid in assessment_ids:
+            r = self.get_assessment(aid)
+            out.append(Assessment(r.id, r.department, r.assessed_on, r.questionnaire, self.answer_values(r.id), r.name))
+        return out
 
     def history(self, assessment_id: int) -> list[dict[str, Any]]:
         with self._read() as conn:
@@ -572,9 +709,91 @@ class Store:
             )
             return [dict(r._mapping) for r in rows]
 
+    def questionnaire_by_hash(self, questionnaire_hash: str) -> Questionnaire | None:
+        """The snapshot of a questionnaire some stored assessment was taken with, by content hash."""
+        with self._read() as conn:
+            snapshot = conn.scalar(select(assessments.c.questionnaire_snapshot)
+                                   .where(assessments.c.questionnaire_hash == questionnaire_hash).limit(1))
+        return None if snapshot is None else from_snapshot(snapshot)
+
+    def dump(self) -> list[AssessmentDump]:
+        """Every assessment with its answers, targets and history, read as of one moment (for a backup)."""
+        with self.engine.connect() as conn:
+            if conn.dialect.name == "postgresql":
+                conn = conn.execution_options(isolation_level="REPEATABLE READ")
+            with conn.begin():  # SQLite (WAL) reads one snapshot inside a transaction too
+                records = [self._record(r) for r in conn.execute(
+                    self._assessment_query().order_by(assessments.c.id))]
+                found: dict[int, dict[str, AnswerRecord]] = {r.id: {} for r in records}
+                for r in conn.execute(select(answers).order_by(answers.c.assessment_id, answers.c.question_id)):
+                    found[r.assessment_id][r.question_id] = _answer_record(r)
+                goals: dict[int, dict[tuple[str, str], int]] = {r.id: {} for r in records}
+                for r in conn.execute(select(targets)):
+                    goals[r.assessment_id][(r.layer, r.dimension)] = r.level
+                changes: dict[int, list[dict[str, Any]]] = {r.id: [] for r in records}
+                for r in conn.execute(select(answer_history).order_by(answer_history.c.id)):
+                    row = dict(r._mapping)
+                    del row["id"]
+                    changes[row.pop("assessment_id")].append(row)
+        return [AssessmentDump(r, found[r.id], goals[r.id], changes[r.id]) for r in records]
+
+    def _sqlite_path(self, doing: str) -> Path:
+        if self.engine.dialect.name != "sqlite" or not self.engine.url.database:
+            raise StorageError(f"{doing} works on an SQLite database file; this database is "
+                               f"{self.engine.dialect.name}: use a .json backup instead")
+        return Path(self.engine.url.database)
+
+    def backup_sqlite(self, target: Path) -> None:
+        """Copy the live SQLite database with SQLite's online backup API (safe while others write)."""
+        self._sqlite_path("a .db backup")
+        part = target.with_name(target.name + ".part")
+        part.unlink(missing_ok=True)
+        with self.engine.connect() as conn:
+            copy = sqlite3.connect(part)
+            try:
+                conn.connection.driver_connection.backup(copy)
+                copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal beside it
+            finally:
+                copy.close()
+        os.replace(part, target)
+
+    def restore_sqlite(self, source: Path, *, replace: bool = False) -> int:
+        """Replace this SQLite database with a .db backup, in one step; returns the assessments restored."""
+        self._sqlite_path("a .db restore")
+        try:
+            backup = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
+        except sqlite3.Error as exc:
+            raise StorageError(f"{source}: cannot open it as an SQLite database ({exc})") from None
+        try:
+            try:
+                tables = {r[0] for r in backup.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+                count = backup.execute("SELECT count(*) FROM assessments").fetchone()[0] \
+                    if "assessments" in tables else 0
+            except sqlite3.DatabaseError as exc:
+                raise StorageError(f"{source}: not an SQLite database ({exc})") from None
+            if not {"assessments", "answers", "alembic_version"} <= tables:
+                raise StorageError(f"{source}: not a backup of this tool's database (no assessments table)")
+            held = self.count_assessments()
+            if held and not replace:
+                raise StorageError(f"the database already holds {held} assessment(s); restore into an empty "
+                                   "database, or replace them with --force")
+            with self.engine.connect() as conn:
+                backup.backup(conn.connection.driver_connection)
+        finally:
+            backup.close()
+        self.upgrade()  # a backup from an older version is migrated like any database
+        return count
+
     def count_assessments(self) -> int:
         with self._read() as conn:
             return conn.scalar(select(func.count()).select_from(assessments)) or 0
+
+
+def _answer_record(r: Any) -> AnswerRecord:
+    return AnswerRecord(
+        question_id=r.question_id, level=r.level, na=r.na, note=r.note, evidence_url=r.evidence_url,
+        answered_by=r.answered_by, updated_at=r.updated_at, version=r.version,
+    )
 
 
 def is_missing_table(exc: Exception) -> bool:

@@ -1,0 +1,86 @@
+"""Compare: departments side by side, or one department over time."""
+
+import pandas as pd
+import streamlit as st
+
+from app_pages.shared import open_store
+from assessment import charts
+from assessment.compare import compare, trend
+from assessment.report import fmt
+
+store = open_store()
+if store is None:
+    st.stop()
+st.title("Compare")
+records = store.list_assessments()
+if len(records) < 2:
+    st.info("Comparing needs at least two assessments. Create more on the Assessments page, or load the demo "
+            "organisation there.")
+    st.stop()
+
+mode = st.segmented_control("Compare", ["Departments", "Over time"], default="Departments",
+                            key="compare-mode") or "Departments"
+by_id = {r.id: r for r in records}
+label = {r.id: f"{r.department} · {r.assessed_on} · #{r.id}" for r in records}
+
+if mode == "Departments":
+    latest: dict[str, int] = {}
+    for r in sorted(records, key=lambda r: (r.assessed_on, r.id)):
+        latest[r.department] = r.id
+    chosen = st.multiselect("Assessments (one per department by default: the latest)", list(by_id),
+                            default=list(latest.values()), format_func=label.get)
+    if len(chosen) < 2:
+        st.info("Choose at least two assessments.")
+        st.stop()
+    try:
+        result = compare(store.comparable(chosen))
+    except ValueError as exc:
+        st.error(f"These assessments cannot be compared: {exc}.")
+        st.stop()
+    q = result.questionnaire
+    if result.left_out:
+        st.warning(f"The assessments use different questionnaire versions: compared on the "
+                   f"{len(q.questions)} questions they share; {len(result.left_out)} left out.")
+    dims = [d for d in q.ordered_dimensions if d.id in result.pivot.columns]
+    names = [d.name for d in dims]
+    series = {lbl: [result.pivot.at[lbl, d.id] for d in dims] for lbl in result.pivot.index}
+    colours = charts.colour_map(list(series))
+    fig = charts.radar(names, series, title="Dimension scores by department")
+    for trace in fig.data:
+        if trace.name in colours:
+            trace.line.color = colours[trace.name]
+    st.plotly_chart(fig, width="stretch", config={"displaylogo": False}, key="compare-radar")
+    st.plotly_chart(charts.heatmap(list(result.pivot.index), names,
+                                   [[result.pivot.at[lbl, d.id] for d in dims] for lbl in result.pivot.index],
+                                   title="Department × dimension"),
+                    width="stretch", config={"displaylogo": False}, key="compare-heatmap")
+    st.subheader("Delta against the organisation mean")
+    deltas = pd.DataFrame({d.name: [f"{result.deltas.at[lbl, d.id]:+.1f}"
+                                    if pd.notna(result.deltas.at[lbl, d.id]) else "–"
+                                    for lbl in result.deltas.index] for d in dims},
+                          index=result.deltas.index)
+    deltas.loc["Organisation mean"] = [fmt(result.mean[d.id]) for d in dims]
+    st.dataframe(deltas, width="stretch")
+    st.subheader("Strongest and weakest per dimension")
+    st.dataframe(pd.DataFrame({
+        "Dimension": result.extremes["dimension_name"],
+        "Strongest": result.extremes["strongest"], "Score ": result.extremes["strongest_score"].map(fmt),
+        "Weakest": result.extremes["weakest"], "Score": result.extremes["weakest_score"].map(fmt),
+    }), hide_index=True, width="stretch")
+else:
+    departments = sorted({r.department for r in records})
+    department = st.selectbox("Department", departments)
+    ids = [r.id for r in records if r.department == department]
+    if len(ids) < 2:
+        st.info(f"{department} has one assessment so far. Duplicate it on the Assessments page to re-assess later.")
+        st.stop()
+    result = trend(store.comparable(ids))
+    q = result.comparison.questionnaire
+    dims = [d for d in q.ordered_dimensions if d.id in result.scores.columns]
+    st.plotly_chart(charts.trend_lines(list(result.scores.index),
+                                       {d.name: list(result.scores[d.id]) for d in dims},
+                                       title=f"{department} over time"),
+                    width="stretch", config={"displaylogo": False}, key="trend-lines")
+    st.subheader("Change between consecutive assessments")
+    st.dataframe(pd.DataFrame({d.name: [f"{v:+.1f}" if pd.notna(v) else "–" for v in result.changes[d.id]]
+                               for d in dims}, index=result.changes.index), width="stretch")
