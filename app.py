@@ -12,4 +12,18 @@ pages = [
     st.Page("app_pages/roadmap.py", title="Roadmap", icon=":material/route:"),
     st.Page("app_pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
 ]
-st.navigation(pages).run()
+page = st.navigation(pages)
+
+# Presentation mode: large type and no sidebar, for a projector; the Questionnaire shows one
+# question per screen. The switch lives in the sidebar and, once it is hidden, at the top of the page.
+st.sidebar.toggle("Presentation mode", key="presentation", help="Large type, no sidebar, one question per screen.")
+if st.session_state.get("presentation"):
+    st.html("""<style>
+      section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"] { display: none; }
+      .stMainBlockContainer { max-width: 1200px; }
+      .stMainBlockContainer p, .stMainBlockContainer li, .stMainBlockContainer label { font-size: 1.35rem !important; }
+      .stMainBlockContainer h1 { font-size: 3rem !important; }
+    </style>""")
+    st.button("Exit presentation mode", key="exit-presentation", icon=":material/close_fullscreen:",
+              on_click=lambda: st.session_state.update(presentation=False))
+page.run()

@@ -74,6 +74,7 @@ by_dim = current.overall_dimensions.set_index("dimension")
 answered_total = current.answered + current.na
 st.progress(answered_total / current.total if current.total else 0.0,
             text=f"{answered_total} of {current.total} questions answered")
+# (presentation mode keeps only this line above the question: the room reads the question)
 
 
 def dim_done(i: int) -> tuple[int, int]:
@@ -93,59 +94,86 @@ if "dim-index" not in st.session_state or st.session_state.get("dim-of") != aid:
 # with a live count would reset the page to the first dimension (streamlit#11268).
 index = st.selectbox("Dimension", range(len(dims)), key="dim-index",
                      format_func=lambda i: f"{i + 1}. {dims[i].name}")
-st.caption(" · ".join(
-    f"{'✓ ' if done == total else ''}{d.name} {done}/{total}"
-    for d, (done, total) in ((dims[i], dim_done(i)) for i in range(len(dims)))
-))
+presenting = st.session_state.get("presentation", False)
+if not presenting:
+    st.caption(" · ".join(
+        f"{'✓ ' if done == total else ''}{d.name} {done}/{total}"
+        for d, (done, total) in ((dims[i], dim_done(i)) for i in range(len(dims)))
+    ))
 st.query_params["dimension"] = str(index)
 dim = dims[index]
 row = by_dim.loc[dim.id]
-if int(row["answered"] + row["na"]) == int(row["total"]):
+if presenting:
+    pass
+elif int(row["answered"] + row["na"]) == int(row["total"]):
     st.success(f"{dim.name} is complete: score **{fmt(row['score'])}** / 4 ({names.name(row['score'])}).")
 elif dim.description:
     st.caption(dim.description)
 
-for layer in q.layers:
-    questions = [x for x in q.questions if x.layer == layer.id and x.dimension == dim.id]
-    if not questions:
-        continue
-    if len(q.layers) > 1:
-        st.subheader(layer.name)
-    for question in questions:
-        key = f"lvl-{aid}-{question.id}"
-        if key not in st.session_state:
-            st.session_state[key] = option_of(question.id)
-        stored = answers.get(question.id)
-        if f"note-{aid}-{question.id}" not in st.session_state:
-            st.session_state[f"note-{aid}-{question.id}"] = stored.note if stored else ""
-        if f"ev-{aid}-{question.id}" not in st.session_state:
-            st.session_state[f"ev-{aid}-{question.id}"] = stored.evidence_url if stored else ""
-        with st.container(border=True):
-            st.markdown(f"**{question.text}**")
-            st.caption(f":material/search: {question.evidence}")
-            st.radio(
-                question.text, OPTIONS, key=key, index=None,
-                format_func=lambda o: "N/A" if o == NA_OPTION else f"{o} · {names.levels[int(o)].name}",
-                captions=[*question.levels, "Does not apply to this team"],
-                on_change=save, args=(question.id, "level"), disabled=record.is_final,
-                label_visibility="collapsed",
+def question_card(question) -> None:  # noqa: ANN001 - a questionnaire Question
+    """One question: text, evidence hint, the five level cards plus N/A, note and evidence link."""
+    key = f"lvl-{aid}-{question.id}"
+    if key not in st.session_state:
+        st.session_state[key] = option_of(question.id)
+    stored = answers.get(question.id)
+    if f"note-{aid}-{question.id}" not in st.session_state:
+        st.session_state[f"note-{aid}-{question.id}"] = stored.note if stored else ""
+    if f"ev-{aid}-{question.id}" not in st.session_state:
+        st.session_state[f"ev-{aid}-{question.id}"] = stored.evidence_url if stored else ""
+    with st.container(border=True):
+        st.markdown(f"**{question.text}**")
+        st.caption(f":material/search: {question.evidence}")
+        st.radio(
+            question.text, OPTIONS, key=key, index=None,
+            format_func=lambda o: "N/A" if o == NA_OPTION else f"{o} · {names.levels[int(o)].name}",
+            captions=[*question.levels, "Does not apply to this team"],
+            on_change=save, args=(question.id, "level"), disabled=record.is_final,
+            label_visibility="collapsed",
+        )
+        with st.expander("Note and evidence link", expanded=bool(stored and (stored.note or stored.evidence_url))):
+            st.text_area("Note", key=f"note-{aid}-{question.id}", on_change=save,
+                         args=(question.id, "note"), disabled=record.is_final,
+                         placeholder="What the room said, who follows up…")
+            st.text_input("Evidence link", key=f"ev-{aid}-{question.id}", on_change=save,
+                          args=(question.id, "evidence"), disabled=record.is_final,
+                          placeholder="Link to the dashboard, policy or pipeline shown")
+        if question.id in conflicts:
+            mine, theirs, who = conflicts[question.id]
+            st.warning(
+                f"Someone else ({who or 'another session'}) changed this answer to **{theirs}** while you "
+                f"chose **{'N/A' if mine == NA_OPTION else f'level {mine}'}**. Their value is kept; "
+                "choose again to overwrite it."
             )
-            with st.expander("Note and evidence link", expanded=bool(stored and (stored.note or stored.evidence_url))):
-                st.text_area("Note", key=f"note-{aid}-{question.id}", on_change=save,
-                             args=(question.id, "note"), disabled=record.is_final,
-                             placeholder="What the room said, who follows up…")
-                st.text_input("Evidence link", key=f"ev-{aid}-{question.id}", on_change=save,
-                              args=(question.id, "evidence"), disabled=record.is_final,
-                              placeholder="Link to the dashboard, policy or pipeline shown")
-            if question.id in conflicts:
-                mine, theirs, who = conflicts[question.id]
-                st.warning(
-                    f"Someone else ({who or 'another session'}) changed this answer to **{theirs}** while you "
-                    f"chose **{'N/A' if mine == NA_OPTION else f'level {mine}'}**. Their value is kept; "
-                    "choose again to overwrite it."
-                )
-            elif question.id in saved_at:
-                st.caption(f"✓ Saved at {saved_at[question.id]}")
+        elif question.id in saved_at:
+            st.caption(f"✓ Saved at {saved_at[question.id]}")
+
+
+in_dimension = [x for layer in q.layers for x in q.questions if x.layer == layer.id and x.dimension == dim.id]
+layer_names = {x.id: x.name for x in q.layers}
+if presenting:
+    # One question per screen, readable from the back of the room.
+    pos_key = f"qpos-{aid}-{dim.id}"
+    pos = min(st.session_state.get(pos_key, 0), len(in_dimension) - 1)
+    question = in_dimension[pos]
+    st.subheader(f"{layer_names[question.layer]} · question {pos + 1} of {len(in_dimension)}")
+    question_card(question)
+
+    def move(step: int) -> None:
+        st.session_state[pos_key] = pos + step
+
+    c1, _, c2 = st.columns([1, 3, 1])
+    c1.button("← Previous question", disabled=pos == 0, on_click=move, args=(-1,), width="stretch")
+    c2.button("Next question →", disabled=pos == len(in_dimension) - 1, on_click=move, args=(1,),
+              width="stretch", type="primary")
+else:
+    for layer in q.layers:
+        questions = [x for x in in_dimension if x.layer == layer.id]
+        if not questions:
+            continue
+        if len(q.layers) > 1:
+            st.subheader(layer.name)
+        for question in questions:
+            question_card(question)
 
 
 def go_to(i: int) -> None:
