@@ -378,43 +378,77 @@ def report(
 @friendly
 def export(
     assessment_id: Annotated[str, typer.Argument(metavar="ID", help="Assessment id (see `list`).")],
-    fmt: Annotated[str, typer.Option("--format", help="json")] = "json",
+    fmt: Annotated[str | None, typer.Option(
+        "--format", help="json (lossless), csv or xlsx; default: from -o's extension, else json.")] = None,
     output: Annotated[Path | None, typer.Option("-o", "--output", help="File (default: stdout).")] = None,
 ) -> None:
-    """Export an assessment with its questionnaire snapshot and every answer.
+    """Export an assessment: JSON (questionnaire snapshot, answers, targets, history), CSV or XLSX.
 
-    Example: python -m assessment export 1 --format json -o assessment-1.json
+    Example: python -m assessment export 1 --format xlsx -o assessment-1.xlsx
     """
-    if fmt != "json":
-        raise UserError(f"unknown format {fmt!r}; this version exports json")
+    fmt = (fmt or (exchange.format_of(output.name) if output else "json")).lower()
+    if fmt not in exchange.FORMATS:
+        raise UserError(f"unknown format {fmt!r}; choose json, csv or xlsx")
+    if fmt == "xlsx" and output is None:
+        raise UserError("an XLSX workbook is binary: write it to a file with -o FILE.xlsx")
     store = _store()
     record = store.get_assessment(_parse_id(assessment_id))
-    text = exchange.export_json(record, store.answers(record.id))
+    data = exchange.export_as(fmt, record, store.answers(record.id), store.targets(record.id),
+                              store.history(record.id))
     if output is None:
-        typer.echo(text)
-    else:
-        output.write_text(text, encoding="utf-8")
-        typer.echo(f"wrote {output}")
+        text = data.decode("utf-8-sig")
+        typer.echo(text, nl=not text.endswith("\n"))
+        return
+    output.write_bytes(data)
+    typer.echo(f"wrote {output}")
 
 
 @app.command("import")
 @friendly
-def import_(file: Annotated[Path, typer.Argument(help="A JSON file written by `export`.")]) -> None:
+def import_(file: Annotated[Path, typer.Argument(help="A .json, .csv or .xlsx file written by `export`.")]) -> None:
     """Import an exported assessment as a new one; print the new id last. A bad file imports nothing.
 
-    Example: python -m assessment import assessment-1.json
+    Example: python -m assessment import assessment-1.xlsx
     """
     if not file.is_file():
         raise UserError(f"{file}: no such file")
-    data = exchange.parse_json(file.read_bytes(), str(file))
+    exchange.format_of(file.name)
+    exchange.check_size(file.stat().st_size, str(file))  # before reading a byte of it
     store = _store()
+    data = exchange.parse_file(file.read_bytes(), str(file),
+                               exchange.resolver(load_all, store.questionnaire_by_hash))
     new_id = store.import_assessment(
         data.name, data.department, data.questionnaire, data.answers,
         organisation=data.organisation or "My organisation", facilitator=data.facilitator,
-        assessed_on=data.assessed_on, status=data.status,
+        assessed_on=data.assessed_on, status=data.status, targets=data.targets, history=data.history,
     )
-    typer.echo(f"imported {file} as assessment {new_id} ({len(data.answers)} answers)")
+    final = " (final: read-only until `reopen`)" if data.status == "final" else ""
+    typer.echo(f"imported {file} as assessment {new_id} ({len(data.answers)} answers){final}")
     typer.echo(str(new_id))
+
+
+@app.command()
+@friendly
+def finalise(assessment_id: Annotated[str, typer.Argument(metavar="ID", help="Assessment id (see `list`).")]) -> None:
+    """Mark an assessment final: its answers and targets are read-only until `reopen`.
+
+    Example: python -m assessment finalise 1
+    """
+    aid = _parse_id(assessment_id)
+    _store().set_status(aid, "final")
+    typer.echo(f"assessment {aid} is final: its answers and targets are read-only (`reopen {aid}` to edit again)")
+
+
+@app.command()
+@friendly
+def reopen(assessment_id: Annotated[str, typer.Argument(metavar="ID", help="Assessment id (see `list`).")]) -> None:
+    """Make a final assessment a draft again, so its answers and targets can be edited.
+
+    Example: python -m assessment reopen 1
+    """
+    aid = _parse_id(assessment_id)
+    _store().set_status(aid, "draft")
+    typer.echo(f"assessment {aid} is a draft again: its answers and targets can be edited")
 
 
 @app.command()
@@ -468,6 +502,64 @@ def db_upgrade() -> None:
 
     Store.open()
     typer.echo(f"database is up to date: {describe_url(database_url())}")
+
+
+def _backup_kind(file: Path) -> str:
+    suffix = file.suffix.lower()
+    if suffix in (".db", ".sqlite"):
+        return "sqlite"
+    if suffix == ".json":
+        return "json"
+    raise UserError(f"{file}: name the backup FILE.json (any database) or FILE.db / FILE.sqlite (SQLite)")
+
+
+@db_app.command("backup")
+@friendly
+def db_backup(
+    file: Annotated[Path, typer.Argument(help="FILE.json: every assessment (any database); FILE.db: an SQLite copy.")],
+    force: Annotated[bool, typer.Option("--force", help="Overwrite FILE if it exists.")] = False,
+) -> None:
+    """Back up the database while it is in use: a JSON dump of every assessment, or an SQLite copy.
+
+    Example: python -m assessment db backup backups/assessments-2026-11-23.json
+    """
+    kind = _backup_kind(file)
+    if file.exists() and not force:
+        raise UserError(f"{file} exists; choose another name or overwrite it with --force")
+    store = _store()
+    if kind == "sqlite":
+        store.backup_sqlite(file)
+        count = store.count_assessments()
+    else:
+        dumps = store.dump()
+        part = file.with_name(file.name + ".part")
+        part.write_text(exchange.export_backup(dumps), encoding="utf-8")
+        part.replace(file)
+        count = len(dumps)
+    typer.echo(f"backed up {count} assessment(s) to {file}")
+
+
+@db_app.command("restore")
+@friendly
+def db_restore(
+    file: Annotated[Path, typer.Argument(help="A backup written by `db backup` (.json, or .db/.sqlite).")],
+    force: Annotated[bool, typer.Option(
+        "--force", help="Replace the assessments the database already holds.")] = False,
+) -> None:
+    """Restore a backup, all of it or nothing; refuses a database that holds assessments unless --force.
+
+    Example: python -m assessment db restore backups/assessments-2026-11-23.json
+    """
+    kind = _backup_kind(file)
+    if not file.is_file():
+        raise UserError(f"{file}: no such file")
+    store = _store()
+    if kind == "sqlite":
+        count = store.restore_sqlite(file, replace=force)
+    else:
+        exchange.check_size(file.stat().st_size, str(file), exchange.MAX_BACKUP_BYTES)
+        count = len(store.restore(exchange.parse_backup(file.read_bytes(), str(file)), replace=force))
+    typer.echo(f"restored {count} assessment(s) from {file}")
 
 
 def main() -> None:
