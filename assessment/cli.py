@@ -417,11 +417,7 @@ def import_(file: Annotated[Path, typer.Argument(help="A .json, .csv or .xlsx fi
     store = _store()
     data = exchange.parse_file(file.read_bytes(), str(file),
                                exchange.resolver(load_all, store.questionnaire_by_hash))
-    new_id = store.import_assessment(
-        data.name, data.department, data.questionnaire, data.answers,
-        organisation=data.organisation or "My organisation", facilitator=data.facilitator,
-        assessed_on=data.assessed_on, status=data.status, targets=data.targets, history=data.history,
-    )
+    new_id = store.add_imported(data)
     final = " (final: read-only until `reopen`)" if data.status == "final" else ""
     typer.echo(f"imported {file} as assessment {new_id} ({len(data.answers)} answers){final}")
     typer.echo(str(new_id))

@@ -439,6 +439,14 @@ class Store:
             conn.execute(answer_history.insert(), [{"assessment_id": new_id, **h} for h in history])
         return new_id
 
+    def add_imported(self, data: ImportedAssessment) -> int:
+        """Store a validated import file as a new assessment (one transaction); the new id."""
+        return self.import_assessment(
+            data.name, data.department, data.questionnaire, data.answers,
+            organisation=data.organisation or DEFAULT_ORGANISATION, facilitator=data.facilitator,
+            assessed_on=data.assessed_on, status=data.status, targets=data.targets, history=data.history,
+        )
+
     def restore(self, items: list[ImportedAssessment], *, replace: bool = False) -> list[int]:
         """Bring back a JSON backup in one transaction: every assessment under its old id, or nothing.
 

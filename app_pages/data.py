@@ -1,0 +1,70 @@
+"""Data: export the open assessment (JSON, CSV, XLSX), import a file, back up everything."""
+
+import datetime as dt
+
+import streamlit as st
+
+from app_pages.shared import available_questionnaires, current_assessment, open_store, select_assessment
+from assessment import exchange
+from assessment.storage import StorageError
+
+store = open_store()
+if store is None:
+    st.stop()
+st.title("Data")
+
+st.subheader("Export the open assessment")
+record = current_assessment(store)
+if record is None:
+    st.info("Open an assessment on the Assessments page to export it.")
+else:
+    st.caption(f"**{record.name}** · {record.department} · {record.assessed_on}")
+    formats = {"json": ("JSON (lossless: re-import anywhere)", "application/json"),
+               "csv": ("CSV (one row per question)", "text/csv"),
+               "xlsx": ("Excel workbook (summary + one sheet per layer)",
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")}
+    cols = st.columns(len(formats))
+    for col, (fmt, (label, mime)) in zip(cols, formats.items(), strict=True):
+        def build(fmt: str = fmt) -> bytes:
+            fresh = store.get_assessment(record.id)
+            return exchange.export_as(fmt, fresh, store.answers(record.id), store.targets(record.id),
+                                      store.history(record.id))
+        col.download_button(label, data=build, file_name=f"assessment-{record.id}.{fmt}", mime=mime,
+                            icon=":material/download:", width="stretch", key=f"export-{fmt}")
+
+st.subheader("Import")
+st.caption("A file exported from this tool (JSON, CSV or XLSX). It is checked completely first: a file with any "
+           "problem imports nothing and the problems are listed.")
+upload = st.file_uploader("Assessment file", type=["json", "csv", "xlsx"], key="import-file")
+if upload is not None:
+    try:
+        exchange.check_size(upload.size, upload.name)
+        data = exchange.parse_file(upload.getvalue(), upload.name,
+                                   exchange.resolver(available_questionnaires, store.questionnaire_by_hash))
+    except exchange.ImportError_ as exc:
+        st.error("Nothing was imported.")
+        st.code(str(exc).replace("; ", "\n"), language=None)
+    else:
+        st.success(f"{upload.name} is valid: “{data.name}” ({data.department}, {data.assessed_on}), "
+                   f"{len(data.answers)} answers.")
+        if st.button("Import as a new assessment", type="primary", key=f"do-import-{upload.file_id}"):
+            try:
+                new_id = store.add_imported(data)
+            except StorageError as exc:
+                st.error(f"Not imported: {exc}.")
+            else:
+                select_assessment(new_id)
+                st.success(f"Imported as assessment #{new_id}; it is now open.")
+
+st.subheader("Backup")
+st.caption("Every assessment with its answers, targets and history, as one JSON file. Restore it with "
+           "`python -m assessment db restore FILE`.")
+
+
+def backup() -> bytes:
+    return exchange.export_backup(store.dump()).encode("utf-8")
+
+
+st.download_button("Download a backup of every assessment", data=backup,
+                   file_name=f"assessments-backup-{dt.date.today()}.json", mime="application/json",
+                   icon=":material/backup:", key="backup")
