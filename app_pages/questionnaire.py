@@ -110,8 +110,13 @@ elif int(row["answered"] + row["na"]) == int(row["total"]):
 elif dim.description:
     st.caption(dim.description)
 
+@st.fragment
 def question_card(question) -> None:  # noqa: ANN001 - a questionnaire Question
-    """One question: text, evidence hint, the five level cards plus N/A, note and evidence link."""
+    """One question: text, evidence hint, the five level cards plus N/A, note and evidence link.
+
+    A fragment: choosing a level reruns this card only, not the page of fifteen questions, so the
+    click is answered at the speed of a one-widget page. Progress above refreshes on the next page run.
+    """
     key = f"lvl-{aid}-{question.id}"
     if key not in st.session_state:
         st.session_state[key] = option_of(question.id)
