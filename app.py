@@ -11,6 +11,7 @@ pages = [
     st.Page("app_pages/results.py", title="Results", icon=":material/monitoring:"),
     st.Page("app_pages/roadmap.py", title="Roadmap", icon=":material/route:"),
     st.Page("app_pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
+    st.Page("app_pages/report.py", title="Report", icon=":material/picture_as_pdf:"),
     st.Page("app_pages/data.py", title="Data", icon=":material/database:"),
 ]
 page = st.navigation(pages)
