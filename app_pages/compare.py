@@ -58,7 +58,7 @@ if mode == "Departments":
     deltas = pd.DataFrame({d.name: [f"{result.deltas.at[lbl, d.id]:+.1f}"
                                     if pd.notna(result.deltas.at[lbl, d.id]) else "–"
                                     for lbl in result.deltas.index] for d in dims},
-                          index=result.deltas.index)
+                          index=pd.Index(result.deltas.index, name=None))
     deltas.loc["Organisation mean"] = [fmt(result.mean[d.id]) for d in dims]
     st.dataframe(deltas, width="stretch")
     st.subheader("Strongest and weakest per dimension")

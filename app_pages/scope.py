@@ -106,6 +106,14 @@ if upload is not None:
         st.error(f"{upload.name} has {len(exc.errors)} problem(s); nothing was loaded.")
         st.code("\n".join(str(e) for e in exc.errors), language=None)
     else:
-        st.session_state.setdefault("uploaded-questionnaires", {})[custom.id] = custom
+        builtin_ids = {q.id for q in catalogue()[0]}
+        uploaded = st.session_state.setdefault("uploaded-questionnaires", {})
+        if custom.id in builtin_ids:
+            st.error(f"{upload.name}: a questionnaire with id {custom.id!r} is already installed; give yours "
+                     "another `id:` so both can be told apart (answers are stored by question id).")
+            st.stop()
+        if uploaded.get(custom.id) != custom:  # new: rerun so the lists above offer it at once
+            uploaded[custom.id] = custom
+            st.rerun()
         st.success(f"Loaded “{custom.title}” ({len(custom.questions)} questions, "
                    f"{len(custom.layers)} layers, {len(custom.dimensions)} dimensions).")
