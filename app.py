@@ -2,12 +2,26 @@
 
 import streamlit as st
 
+from app_pages.shared import FACILITATOR_KEY, login_required, open_store
+
 st.set_page_config(page_title="AI Ops Maturity", page_icon=":material/monitoring:", layout="wide")
+
+# A participant (?join=CODE) reaches the voting page and nothing else; facilitators log in first when
+# login is required (an account exists, or ASSESSMENT_REQUIRE_LOGIN=1).
+if "join" in st.query_params:
+    st.navigation([st.Page("app_pages/vote.py", title="Vote", icon=":material/how_to_vote:")],
+                  position="hidden").run()
+    st.stop()
+_store = open_store()
+if _store is not None and login_required(_store) and not st.session_state.get(FACILITATOR_KEY):
+    st.navigation([st.Page("app_pages/login.py", title="Log in", icon=":material/login:")], position="hidden").run()
+    st.stop()
 
 pages = [
     st.Page("app_pages/assessments.py", title="Assessments", icon=":material/folder_open:", default=True),
     st.Page("app_pages/scope.py", title="Scope", icon=":material/tune:"),
     st.Page("app_pages/questionnaire.py", title="Questionnaire", icon=":material/edit_note:"),
+    st.Page("app_pages/workshop.py", title="Workshop", icon=":material/groups:"),
     st.Page("app_pages/results.py", title="Results", icon=":material/monitoring:"),
     st.Page("app_pages/roadmap.py", title="Roadmap", icon=":material/route:"),
     st.Page("app_pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
@@ -15,6 +29,9 @@ pages = [
     st.Page("app_pages/data.py", title="Data", icon=":material/database:"),
 ]
 page = st.navigation(pages)
+if st.session_state.get(FACILITATOR_KEY):
+    st.sidebar.caption(f"Logged in as **{st.session_state[FACILITATOR_KEY]}**")
+    st.sidebar.button("Log out", key="logout", on_click=lambda: st.session_state.pop(FACILITATOR_KEY, None))
 
 # Presentation mode: large type and no sidebar, for a projector; the Questionnaire shows one
 # question per screen. The switch lives in the sidebar and, once it is hidden, at the top of the page.

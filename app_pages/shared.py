@@ -6,6 +6,7 @@ The current assessment lives in the URL (`?assessment=ID`) so a reload or a shar
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 
 import streamlit as st
@@ -14,6 +15,7 @@ from assessment.questionnaire import Questionnaire, QuestionnaireError, load_all
 from assessment.storage import AssessmentRecord, NotFound, StorageError, Store
 
 CURRENT_KEY = "current-assessment"  # session copy of ?assessment=ID
+FACILITATOR_KEY = "facilitator"  # the logged-in facilitator's name
 
 
 @st.cache_resource(show_spinner="Opening the database…")
@@ -64,6 +66,11 @@ def open_store() -> Store | None:
     except StorageError as exc:
         st.error(f"The database cannot be opened: {exc}. Check `DATABASE_URL` and restart the app.")
         return None
+
+
+def login_required(store: Store) -> bool:
+    """Facilitator pages need a login once an account exists, or when ASSESSMENT_REQUIRE_LOGIN=1."""
+    return os.environ.get("ASSESSMENT_REQUIRE_LOGIN") == "1" or store.has_users()
 
 
 def current_assessment(store: Store) -> AssessmentRecord | None:

@@ -28,6 +28,9 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+user_app = typer.Typer(help="Facilitator accounts (once one exists, the app asks for a login).",
+                        no_args_is_help=True)
+app.add_typer(user_app, name="user")
 
 
 class UserError(Exception):
@@ -358,18 +361,59 @@ def targets_(
 @app.command()
 @friendly
 def report(
-    assessment_id: Annotated[str, typer.Argument(metavar="ID", help="Assessment id (see `list`).")],
-    output: Annotated[Path, typer.Option("-o", "--output", help="PDF file to write.")] = Path("report.pdf"),
+    assessment_ids: Annotated[list[str] | None, typer.Argument(
+        metavar="[ID ...]", help="Assessment id (see `list`); two or more with --compare.")] = None,
+    output: Annotated[Path | None, typer.Option(
+        "-o", "--output", help="PDF file to write (default: report.pdf, comparison.pdf or trend.pdf).")] = None,
+    compare: Annotated[bool, typer.Option("--compare", help="Compare the given assessments side by side.")] = False,
+    trend: Annotated[str | None, typer.Option(
+        "--trend", metavar="DEPARTMENT", help="One department's assessments over time.")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="The gap report of every assessment, into --out-dir.")] = False,
+    out_dir: Annotated[Path | None, typer.Option(
+        "--out-dir", help="Folder for --all (default: reports/, created if missing).")] = None,
+    paper: Annotated[str, typer.Option("--paper", help="Paper size: a4 or letter.")] = "a4",
 ) -> None:
-    """Write the PDF gap report of an assessment.
+    """Write a PDF: an assessment's gap report, a comparison (--compare), a trend (--trend) or every report (--all).
 
-    Example: python -m assessment report 1 -o report.pdf
+    Example: python -m assessment report --compare 1 2 3 -o comparison.pdf --paper letter
     """
-    from assessment.report import assessment_pdf
+    from assessment import report as reports
 
-    store = _store()
-    record = store.get_assessment(_parse_id(assessment_id))
-    pdf = assessment_pdf(record, store.answers(record.id))
+    reports.paper_size(paper)
+    ids = assessment_ids or []
+    modes = [m for m, on in (("--compare", compare), ("--trend", trend is not None), ("--all", all_)) if on]
+    if len(modes) > 1:
+        raise UserError(f"{' and '.join(modes)} do not go together: choose one kind of report")
+    if out_dir is not None and not all_:
+        raise UserError("--out-dir goes with --all; write one report with -o FILE")
+    if all_:
+        if ids or output is not None:
+            raise UserError("--all writes one file per assessment: give no id and no -o, only --out-dir DIR")
+        store = _store()
+        folder = out_dir or Path("reports")
+        with typer.progressbar(length=store.count_assessments(), label="Writing reports", file=sys.stderr) as bar:
+            paths = reports.batch_reports(store, folder, paper=paper, progress=lambda i, n: bar.update(1))
+        for path in paths:
+            typer.echo(str(path))
+        typer.echo(f"wrote {len(paths)} report(s) to {folder}" if paths else "no assessments yet: nothing to write")
+        return
+    if trend is not None:
+        if ids:
+            raise UserError("--trend takes a department, not ids: report --trend DEPARTMENT -o FILE")
+        pdf, output = reports.trend_pdf(_store(), trend, paper=paper), output or Path("trend.pdf")
+    elif compare:
+        if len(ids) < 2:
+            raise UserError("--compare needs two or more assessment ids (see `python -m assessment list`)")
+        pdf = reports.comparison_pdf(_store(), [_parse_id(x) for x in ids], paper=paper)
+        output = output or Path("comparison.pdf")
+    else:
+        if len(ids) != 1:
+            raise UserError("give one assessment id, or --compare ID ID ..., --trend DEPARTMENT or --all"
+                            if not ids else "several ids: add --compare to compare them")
+        store = _store()
+        record = store.get_assessment(_parse_id(ids[0]))
+        pdf = reports.assessment_pdf(record, store.answers(record.id), targets=store.targets(record.id), paper=paper)
+        output = output or Path("report.pdf")
     output.write_bytes(pdf)
     typer.echo(f"wrote {output} ({len(pdf) // 1024} KB)")
 
@@ -556,6 +600,25 @@ def db_restore(
         exchange.check_size(file.stat().st_size, str(file), exchange.MAX_BACKUP_BYTES)
         count = len(store.restore(exchange.parse_backup(file.read_bytes(), str(file)), replace=force))
     typer.echo(f"restored {count} assessment(s) from {file}")
+
+
+@user_app.command("add")
+@friendly
+def user_add(
+    name: Annotated[str, typer.Argument(help="Login name of the facilitator.")],
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from standard "
+                                                 "input instead of prompting.")] = False,
+) -> None:
+    """Add a facilitator account (password hashed with argon2id); the app then asks facilitators to log in.
+
+    Example: python -m assessment user add ada
+    """
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    _store().add_user(name, password)
+    typer.echo(f"user {name.strip()} added: the app now asks facilitators to log in")
 
 
 def main() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from assessment.cli import app, db_app
+from assessment.cli import app, db_app, user_app
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
 
@@ -13,6 +13,7 @@ README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
 def command_names() -> list[str]:
     names = [c.name or c.callback.__name__.rstrip("_").replace("_", "-") for c in app.registered_commands]
     names += [f"db {c.name or c.callback.__name__.removeprefix('db_')}" for c in db_app.registered_commands]
+    names += [f"user {c.name}" for c in user_app.registered_commands]
     return names
 
 

@@ -1,0 +1,125 @@
+"""The participant's voting page: the only page a `?join=CODE` visitor can reach, sized for a phone.
+
+The participant's token is in the URL (`&p=TOKEN`): a reload or a reconnect keeps their identity and
+their vote. The page follows the facilitator's question through a fragment that re-reads the workshop.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+import streamlit as st
+
+from app_pages.shared import open_store
+from assessment.questionnaire import LEVEL_COUNT, level_names
+from assessment.storage import NotFound, RateLimited, StorageError, VotingClosed, WorkshopRecord
+from assessment.workshop import CHOICES, NA, UNKNOWN, choice_label, normalise_code
+
+st.html("""<style>
+  section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"] { display: none; }
+  .stMainBlockContainer { max-width: 520px; padding-top: 2rem; }
+</style>""")
+
+store = open_store()
+if store is None:
+    st.stop()
+code = normalise_code(st.query_params.get("join", ""))
+
+
+def client_key() -> str:
+    """Whom join attempts are counted against: the client's address, else this browser session."""
+    ip = st.context.ip_address
+    if ip:
+        return f"ip:{ip}"
+    return "session:" + st.session_state.setdefault("client-key", secrets.token_hex(8))
+
+
+me = ws = None
+token = st.query_params.get("p")
+if token:
+    try:
+        me, ws = store.participant(token)
+    except NotFound:
+        me = None
+    if me is None or ws.code != code:
+        me = ws = None
+        st.query_params.pop("p", None)
+
+if me is None:
+    st.title("Join the workshop")
+    with st.form("join"):
+        typed = st.text_input("Workshop code", value=code, max_chars=12)
+        name = st.text_input("Your name (optional)", placeholder="Leave empty to vote anonymously", max_chars=100)
+        joining = st.form_submit_button("Join", type="primary", width="stretch")
+    st.caption("Anonymous votes are never shown with a name; the facilitator sees counts and comments only.")
+    if joining:
+        try:
+            token = store.join(typed, name, client_key=client_key())
+        except RateLimited as exc:
+            st.error(f"Too many attempts. Wait {max(1, round(exc.retry_after))} seconds and try again.")
+        except NotFound:
+            st.error("No open workshop has this code. Check it with the facilitator.")
+        else:
+            st.query_params["join"] = normalise_code(typed)
+            st.query_params["p"] = token
+            st.rerun()
+    st.stop()
+
+ws = store.workshop(me.workshop_id)
+st.caption(f"Workshop `{ws.code}` · {'you are **' + me.name + '**' if me.name else 'you vote anonymously'}")
+if not ws.is_open:
+    st.info("This workshop has closed. Thank you for taking part!")
+    st.stop()
+
+
+@st.fragment(run_every="1s")
+def follow(shown: WorkshopRecord) -> None:
+    """Re-read the workshop every second; when the facilitator moves on or reveals, rerun the page."""
+    now = store.workshop(shown.id)
+    if (now.status, now.current_question, now.revealed) != (shown.status, shown.current_question, shown.revealed):
+        st.rerun()
+
+
+follow(ws)
+if ws.current_question is None:
+    st.info("Waiting for the facilitator to put the first question on screen…")
+    st.stop()
+
+q = store.get_assessment(ws.assessment_id).questionnaire
+question = q.question(ws.current_question)
+names = level_names()
+st.markdown(f"#### {question.text}")
+mine = store.my_vote(token, question.id)
+
+
+def label(choice: str) -> str:
+    if choice == NA:
+        return "N/A — does not apply to us"
+    if choice == UNKNOWN:
+        return "Don't know"
+    i = int(choice)
+    return f"**{i} · {names.levels[i].name}** — {question.levels[i]}"
+
+
+choice = st.radio("Your vote", CHOICES, index=None if mine is None else CHOICES.index(mine.choice),
+                  format_func=label, key=f"vote-{ws.id}-{question.id}", disabled=ws.revealed)
+comment = st.text_area("Comment (optional)", value="" if mine is None else mine.comment, max_chars=2000,
+                       key=f"comment-{ws.id}-{question.id}", disabled=ws.revealed)
+if ws.revealed:
+    st.info("The facilitator has revealed the votes: look at the shared screen. "
+            + (f"Your vote: {choice_label(mine.choice)}." if mine else "You did not vote on this question."))
+    st.stop()
+
+if st.button("Change my vote" if mine else "Vote", type="primary", width="stretch", disabled=choice is None):
+    try:
+        store.cast_vote(token, question.id, choice, comment)
+    except VotingClosed as exc:
+        st.warning(f"Your vote was not taken: {exc}.")
+    except StorageError as exc:
+        st.error(f"Your vote was not saved: {exc}")
+    else:
+        st.rerun()
+if mine is not None:
+    st.success(f"Your vote: **{choice_label(mine.choice)}**. You can change it until the facilitator reveals "
+               "the votes.")
+st.caption(f"Levels 0–{LEVEL_COUNT - 1}: pick the one that describes your organisation today.")

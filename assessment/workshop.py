@@ -1,0 +1,157 @@
+"""Live workshop: join codes, vote aggregation, consensus and rate limiting. Pure: no I/O.
+
+A vote is one choice per participant and question: a level "0"–"4", "na" (not applicable) or
+"unknown" (don't know). Only level votes count towards the median and the spread; N/A and
+"don't know" are shown in the distribution beside them. The storage shell (`Store.cast_vote`,
+`Store.votes_for`, ...) keeps the votes; the pages and the PDF call `summarise`/`vote_summary`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import secrets
+import statistics
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from assessment.questionnaire import LEVEL_COUNT
+
+# No 0/O, 1/I/L: a code read off a projector or typed on a phone is not mistyped.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 6  # 31**6 ≈ 8.9e8 codes; with JOIN_LIMIT failed tries a minute, guessing is hopeless
+
+NA = "na"
+UNKNOWN = "unknown"
+LEVEL_CHOICES = tuple(str(i) for i in range(LEVEL_COUNT))
+CHOICES = (*LEVEL_CHOICES, NA, UNKNOWN)
+DISAGREEMENT_RANGE = 2  # levels between the lowest and the highest vote that call for discussion
+
+JOIN_LIMIT = 10  # failed join attempts per client key ...
+JOIN_WINDOW = dt.timedelta(minutes=1)  # ... in this window
+
+
+def new_code(length: int = CODE_LENGTH) -> str:
+    """A fresh join code from the cryptographic RNG, e.g. 'K7PQ2M'."""
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
+
+
+def normalise_code(raw: str) -> str:
+    """What a participant typed (' k7pq-2m ') as a code ('K7PQ2M')."""
+    return "".join(ch for ch in raw.upper() if ch.isalnum())
+
+
+def new_token() -> str:
+    """A participant's secret token: it lives in their URL (`&p=TOKEN`) and nowhere else."""
+    return secrets.token_urlsafe(18)
+
+
+def choice_label(choice: str) -> str:
+    """'2' → 'Level 2', 'na' → 'N/A', 'unknown' → "Don't know"."""
+    if choice == NA:
+        return "N/A"
+    if choice == UNKNOWN:
+        return "Don't know"
+    return f"Level {choice}"
+
+
+def check_choice(choice: str) -> str:
+    if choice not in CHOICES:
+        raise ValueError(f"a vote is a level 0–{LEVEL_COUNT - 1}, {NA!r} or {UNKNOWN!r}, got {choice!r}")
+    return choice
+
+
+@dataclass(frozen=True)
+class Vote:
+    """One participant's vote on one question, without who cast it (votes are shown anonymously)."""
+
+    question_id: str
+    choice: str
+    comment: str = ""
+
+    @property
+    def level(self) -> int | None:
+        return int(self.choice) if self.choice in LEVEL_CHOICES else None
+
+
+@dataclass(frozen=True)
+class VoteSummary:
+    """What the room said about one question."""
+
+    distribution: dict[str, int]  # every choice in CHOICES order, zeros included
+    votes: int
+    median: float | None  # of the level votes only
+    low: int | None
+    high: int | None
+    comments: list[str] = field(default_factory=list)
+
+    @property
+    def spread(self) -> int | None:
+        """Range of the level votes (highest − lowest)."""
+        return None if self.low is None or self.high is None else self.high - self.low
+
+    @property
+    def disagreement(self) -> bool:
+        """The room disagrees by two levels or more: worth a discussion before recording."""
+        return self.spread is not None and self.spread >= DISAGREEMENT_RANGE
+
+    @property
+    def consensus(self) -> int | None:
+        """Default consensus: the median rounded down to a level (None without level votes)."""
+        return None if self.median is None else math.floor(self.median)
+
+    @property
+    def level_votes(self) -> int:
+        return sum(self.distribution[c] for c in LEVEL_CHOICES)
+
+
+def summarise(votes: Iterable[Vote]) -> VoteSummary:
+    """Distribution, median, range and comments of one question's votes."""
+    votes = list(votes)
+    distribution = dict.fromkeys(CHOICES, 0)
+    for v in votes:
+        distribution[check_choice(v.choice)] += 1
+    levels = sorted(v.level for v in votes if v.level is not None)
+    return VoteSummary(
+        distribution=distribution,
+        votes=len(votes),
+        median=float(statistics.median(levels)) if levels else None,
+        low=levels[0] if levels else None,
+        high=levels[-1] if levels else None,
+        comments=[v.comment.strip() for v in votes if v.comment.strip()],
+    )
+
+
+def vote_summary(votes: Iterable[Vote]) -> dict[str, Any]:
+    """One question's votes as plain data, e.g. for the PDF appendix.
+
+    Keys: `votes`, `distribution` (choice → count, in CHOICES order), `labels` (choice → label),
+    `median`, `low`, `high`, `spread`, `consensus`, `disagreement`, `comments`.
+    """
+    s = summarise(votes)
+    return {
+        "votes": s.votes, "distribution": s.distribution, "labels": {c: choice_label(c) for c in CHOICES},
+        "median": s.median, "low": s.low, "high": s.high, "spread": s.spread,
+        "consensus": s.consensus, "disagreement": s.disagreement, "comments": s.comments,
+    }
+
+
+def default_note(summary: VoteSummary) -> str:
+    """The answer's note when a consensus is recorded: the room's comments, one per line."""
+    return "\n".join(f"- {c}" for c in summary.comments)
+
+
+def retry_after(
+    attempts: Sequence[dt.datetime], now: dt.datetime, *, limit: int = JOIN_LIMIT, window: dt.timedelta = JOIN_WINDOW,
+) -> float:
+    """Seconds before another attempt is allowed (0.0: allowed now), given earlier attempts' times.
+
+    At most `limit` attempts fit in any `window`: once the window holds `limit`, the next attempt
+    waits until the oldest of them leaves it.
+    """
+    recent = sorted(t for t in attempts if now - window < t <= now)
+    if len(recent) < limit:
+        return 0.0
+    oldest_that_counts = recent[-limit]
+    return max(0.0, (oldest_that_counts + window - now).total_seconds())

@@ -1,0 +1,112 @@
+"""A live workshop in real Chromium: one facilitator and three participants' phones at once.
+
+The server is test_browser.py's (`streamlit run app.py` on a free port, its own data folder); the
+test talks to the same SQLite file to check what was stored. Screenshots go to test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+from test_browser import RERUN_TIMEOUT, app_url, data_dir, no_errors, shot  # noqa: F401 - fixtures
+
+from assessment.questionnaire import load_questionnaire
+from assessment.storage import Store
+
+pytestmark = pytest.mark.browser
+
+DATA = Path(__file__).resolve().parent / "data"
+Q1 = "alpha.governance.q1"
+Q1_TEXT = "Question 1 about governance & compliance in alpha?"
+PHONE = {"width": 390, "height": 844}
+LIVE_TIMEOUT = 10_000  # ms: the live fragments re-read the database every second (slack for slow CI)
+
+
+def choose(page: Page, option: int) -> None:
+    """Click the option-th choice's text (0–4 levels, 5 N/A, 6 don't know)."""
+    prefix = ["0 · ", "1 · ", "2 · ", "3 · ", "4 · ", "N/A — ", "Don't know"][option]
+    page.get_by_test_id("stRadio").get_by_text(re.compile("^" + re.escape(prefix))).click()
+
+
+def vote(page: Page, option: int, comment: str = "") -> None:
+    """Pick the option-th choice (0–4 levels, 5 N/A, 6 don't know) and press Vote / Change my vote."""
+    choose(page, option)
+    if comment:
+        page.get_by_label("Comment (optional)").fill(comment)
+        page.get_by_label("Comment (optional)").press("Tab")
+    page.get_by_role("button", name=re.compile(r"^(Vote|Change my vote)$")).click()
+
+
+def test_workshop_with_a_facilitator_and_three_phones(browser: Browser, app_url: str, data_dir: Path) -> None:  # noqa: F811
+    store = Store.open(f"sqlite:///{data_dir / 'assessments.db'}")
+    aid = store.create_assessment("Workshop day", "Platform", load_questionnaire(DATA / "mini.yaml"))
+
+    facilitator = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    facilitator.goto(f"{app_url}/workshop?assessment={aid}")
+    facilitator.get_by_role("button", name="Open a workshop").click()
+    expect(facilitator.get_by_text("Join code:")).to_be_visible(timeout=RERUN_TIMEOUT)
+    ws = store.active_workshop(aid)
+    assert ws is not None
+    expect(facilitator.get_by_text("Scan to join")).to_be_visible()  # the QR code's caption
+    facilitator.get_by_role("button", name="Put on screen").click()
+    expect(facilitator.get_by_text("0 have voted · 0 joined").first).to_be_visible(timeout=RERUN_TIMEOUT)
+
+    phones = [browser.new_context(viewport=PHONE, is_mobile=True).new_page() for _ in range(3)]
+    for page, name in zip(phones, ["Ada", "Grace", ""], strict=True):
+        page.goto(f"{app_url}/?join={ws.code}")
+        expect(page.get_by_role("heading", name="Join the workshop")).to_be_visible(timeout=RERUN_TIMEOUT)
+        expect(page.get_by_test_id("stSidebarNav")).to_have_count(0)  # no way to the facilitator pages
+        if name:
+            page.get_by_label("Your name (optional)").fill(name)
+        page.get_by_role("button", name="Join").click()
+        expect(page.get_by_text(Q1_TEXT)).to_be_visible(timeout=RERUN_TIMEOUT)
+        assert "p=" in page.url
+    shot(phones[2], "workshop-participant-question")
+
+    # the facilitator's counter follows the joins and votes without a refresh
+    expect(facilitator.get_by_text("0 have voted · 3 joined").first).to_be_visible(timeout=LIVE_TIMEOUT)
+    vote(phones[0], 1, "only one team does this")
+    vote(phones[1], 3)
+    expect(phones[1].get_by_text("Your vote: Level 3")).to_be_visible(timeout=RERUN_TIMEOUT)
+
+    # the anonymous participant picks a level, reloads before voting, then votes, reloads again: kept
+    anon = phones[2]
+    choose(anon, 4)
+    anon.reload()
+    expect(anon.get_by_text(Q1_TEXT)).to_be_visible(timeout=RERUN_TIMEOUT)
+    expect(anon.get_by_role("button", name="Vote")).to_be_disabled()  # nothing was voted yet
+    vote(anon, 4, "we automate it")
+    expect(anon.get_by_text("Your vote: Level 4")).to_be_visible(timeout=RERUN_TIMEOUT)
+    anon.reload()
+    expect(anon.get_by_text("Your vote: Level 4")).to_be_visible(timeout=RERUN_TIMEOUT)
+    expect(anon.get_by_label("Comment (optional)")).to_have_value("we automate it")
+    vote(anon, 3)  # changed its mind before the reveal
+    expect(anon.get_by_text("Your vote: Level 3")).to_be_visible(timeout=RERUN_TIMEOUT)
+    no_errors(anon)
+    shot(anon, "workshop-participant-voted")
+
+    expect(facilitator.get_by_text("3 have voted · 3 joined").first).to_be_visible(timeout=LIVE_TIMEOUT)
+    shot(facilitator, "workshop-facilitator-voting")
+    facilitator.get_by_role("button", name="Reveal").click()
+    expect(facilitator.get_by_text("The room disagrees")).to_be_visible(timeout=RERUN_TIMEOUT)
+    expect(facilitator.get_by_test_id("stMetric").filter(has_text="Median")).to_contain_text("3")
+    expect(facilitator.get_by_test_id("stPlotlyChart")).to_be_visible(timeout=RERUN_TIMEOUT)
+    expect(facilitator.get_by_text("Ada")).to_have_count(0)  # no names next to votes or comments
+
+    # the phones follow the reveal by themselves, and voting is over
+    for page in phones:
+        expect(page.get_by_text("The facilitator has revealed the votes")).to_be_visible(timeout=LIVE_TIMEOUT)
+    shot(phones[0], "workshop-participant-revealed")
+    shot(facilitator, "workshop-facilitator-revealed")
+
+    facilitator.get_by_role("button", name="Record consensus").click()
+    expect(facilitator.get_by_text("Recorded Level 3 as the answer")).to_be_visible(timeout=RERUN_TIMEOUT)
+    no_errors(facilitator)
+    answer = store.answers(aid)[Q1]
+    assert answer.level == 3
+    assert answer.note == "- only one team does this\n- we automate it"
+    assert sorted(v.choice for v in store.votes_for(ws.id, Q1)) == ["1", "3", "3"]
+    store.engine.dispose()
