@@ -217,7 +217,7 @@ def trend_lines(dates: Sequence[str], series: dict[str, Sequence[float | None]],
                                  marker={"size": 9, "symbol": SYMBOLS[i % len(SYMBOLS)]},
                                  hovertemplate=name + " · %{x}: %{y:.2f}<extra></extra>"))
     fig.update_yaxes(range=[0, MAX_LEVEL], dtick=1, gridcolor="#dddddd", title_text="Level")
-    fig.update_xaxes(type="category")
+    fig.update_xaxes(type="category", range=[-0.3, len(dates) - 0.7])  # room between the first point and the axis
     return _layout(fig, title=title, height=height,
                    legend={"orientation": "h", "y": -0.2, "x": 0.5, "xanchor": "center"})
 

@@ -1,162 +1,558 @@
-"""PDF gap report: scores → Jinja2 HTML → WeasyPrint PDF, charts as inline vector SVG.
+"""PDF reports: one assessment, departments compared, one department over time.
 
-Safety: the template autoescapes every value (notes and names are text, never markup), and the
-renderer's URL fetcher refuses every URL: the stylesheet is passed as a string and charts are
-inline SVG, so a hostile `<img src="file:///…">` or `<link href="http://…">` in a note fetches nothing.
+Pipeline: engine results (scoring, roadmap, compare, crosswalk) → a context of display values →
+Jinja2 HTML (autoescaped) → WeasyPrint PDF. Every number is computed by the engine and formatted by
+`fmt`, so the PDF, the app and the CLI show the same figures. Charts are the app's Plotly figures
+(`charts.py`) drawn as vector SVG by kaleido: all of a report's charts are queued before its HTML is
+rendered, and WeasyPrint collects each one (`<img src="report-chart:KEY">`) when its layout reaches
+it, so Chromium draws while WeasyPrint parses and styles the document. Each chart is drawn once.
+
+Safety: the templates autoescape every value (notes and names are text, never markup), and the
+renderer's URL fetcher loads nothing but the report's own charts — `file:`, `http:`, `https:` and
+`data:` URLs are refused, so a hostile `<img src="file:///…">` or `<link href="http://…">` that ever
+reached the HTML would fetch nothing. The stylesheet is passed as a string.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
+import html
+import re
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
-from markupsafe import Markup
+import pandas as pd
 
 from assessment import charts
-from assessment.questionnaire import level_names
-from assessment.scoring import DEFAULT_TARGET, Scores, gaps, score
-from assessment.storage import AnswerRecord, AssessmentRecord
+from assessment.compare import Comparison, compare, trend
+from assessment.crosswalk import crosswalk_rows, function_coverage, nist_ai_rmf
+from assessment.questionnaire import Questionnaire, level_names
+from assessment.roadmap import (
+    BACKLOG,
+    DEFAULT_CAPACITY,
+    PHASE_NAMES,
+    PHASES,
+    GapAnalysis,
+    Roadmap,
+    Targets,
+    gap_analysis,
+    plan,
+    targets_for,
+)
+from assessment.scoring import Scores, score
+
+if TYPE_CHECKING:
+    from assessment.storage import AnswerRecord, AssessmentRecord, Store
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "report_templates"
+ASSET_SCHEME = "report-chart:"
+PAPER_SIZES = {"a4": "A4", "letter": "letter"}
+CHART_WIDTH = 760  # px; the PDF scales each chart to the text width
+CHART_TIMEOUT = 60  # seconds to wait for one chart
+LAYER_QUESTIONS = 8  # questions furthest below target, listed on each layer's page
+MATRIX_COLUMNS = 5  # departments or dates per table: wider tables are split
+
+
+def fmt(value: float | None, digits: int = 1, *, signed: bool = False, percent: bool = False) -> str:
+    """Every number shown (app, CLI, PDF): '2.4'; '+0.3' signed; '95%' for a ratio; '–' when unscored."""
+    if value is None or pd.isna(value):
+        return "–"
+    if percent:
+        return f"{value:.0%}"
+    value = round(float(value), digits) + 0.0  # + 0.0: no '-0.0'
+    return f"{value:+.{digits}f}" if signed else f"{value:.{digits}f}"
+
+
+def paper_size(paper: str) -> str:
+    """'A4' or 'letter' as CSS @page sizes; anything else is a ValueError naming the choices."""
+    try:
+        return PAPER_SIZES[paper.strip().lower()]
+    except KeyError:
+        raise ValueError(f"unknown paper size {paper!r}; choose a4 or letter") from None
+
+
+# --- rendering ------------------------------------------------------------------------
 
 
 @dataclass
 class RefusingFetcher:
-    """Builds a WeasyPrint URLFetcher that loads nothing and remembers what it refused."""
+    """Builds a WeasyPrint URLFetcher that loads nothing but the report's own charts.
+
+    `assets` maps a chart key to its SVG text, or to a future of it (still being drawn); a URL
+    `report-chart:KEY` for a key in it is served from memory, every other URL is refused and remembered.
+    """
 
     refused: list[str] = field(default_factory=list)
+    assets: Mapping[str, str | Future] = field(default_factory=dict)
+    served: list[str] = field(default_factory=list)
 
     def build(self) -> Any:
-        from weasyprint.urls import URLFetcher
+        from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-        refused = self.refused
+        refused, assets, served = self.refused, self.assets, self.served
 
         class _Fetcher(URLFetcher):
             def fetch(self, url: str, headers: Any = None) -> Any:
+                key = url[len(ASSET_SCHEME):] if url.startswith(ASSET_SCHEME) else None
+                if key is not None and key in assets:
+                    svg = assets[key]
+                    if isinstance(svg, Future):
+                        svg = svg.result(timeout=CHART_TIMEOUT)
+                    served.append(key)
+                    return URLFetcherResponse(url, svg.encode("utf-8"), {"Content-Type": "image/svg+xml"})
                 refused.append(url)
                 raise ValueError(f"the report renderer does not load external resources: {url[:80]}")
 
         return _Fetcher(allowed_protocols=frozenset(), allow_redirects=False, timeout=1)
 
 
+@cache
 def _env() -> jinja2.Environment:
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
-        autoescape=True,  # the template is .html.j2: force escaping whatever the extension
+        autoescape=True,  # the templates are .html.j2: force escaping whatever the extension
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.globals["asset_scheme"] = ASSET_SCHEME
+    return env
 
 
-def fmt(value: float | None, digits: int = 1) -> str:
-    """Scores are shown with one decimal everywhere (app, CLI, PDF): '2.4', or '–' when unscored."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    return f"{value:.{digits}f}"
-
-
-def radar_figures(scores: Scores, target: float = DEFAULT_TARGET) -> dict[str, Any]:
-    """The radars of an assessment: 'overall' plus one per layer (same builder as the app)."""
-    q = scores.questionnaire
-    dims = q.ordered_dimensions
-    labels = [d.name for d in dims]
-    figs: dict[str, Any] = {}
-    overall = scores.overall_dimensions.set_index("dimension")["score"]
-    figs["overall"] = charts.radar(labels, {"Current": [overall.get(d.id) for d in dims]},
-                                   target=[target] * len(dims), title="All layers")
-    for layer in q.layers:
-        part = scores.dimensions[scores.dimensions["layer"] == layer.id].set_index("dimension")["score"]
-        figs[layer.id] = charts.radar(labels, {"Current": [part.get(d.id) for d in dims]},
-                                      target=[target] * len(dims), title=layer.name)
-    return figs
-
-
-def build_context(
-    record: AssessmentRecord,
-    answers: dict[str, AnswerRecord],
-    *,
-    target: float = DEFAULT_TARGET,
-    charts_svg: dict[str, str] | None = None,
-) -> dict[str, Any]:
-    """Everything the template shows, computed by the scoring engine (no logic in the template)."""
-    q = record.questionnaire
-    scores = score(q, {k: a.value for k, a in answers.items() if a.na or a.level is not None})
-    names = level_names()
-    dim_names = {d.id: d.name for d in q.dimensions}
-    gap_rows = gaps(q, scores, target)
-    layers = []
-    for layer in q.layers:
-        lrow = scores.layers[scores.layers["layer"] == layer.id].iloc[0]
-        rows = scores.dimensions[scores.dimensions["layer"] == layer.id]
-        layers.append({
-            "id": layer.id, "name": layer.name, "description": layer.description,
-            "score": fmt(lrow["score"]), "level_name": names.name(lrow["score"]),
-            "coverage": f"{lrow['coverage']:.0%}",
-            "dimensions": [
-                {"name": dim_names[r.dimension], "score": fmt(r.score), "level_name": names.name(r.score),
-                 "answered": int(r.answered), "na": int(r.na), "total": int(r.total),
-                 "gap": fmt(max(0.0, target - r.score)) if not math.isnan(r.score) else "–"}
-                for r in rows.itertuples()
-            ],
-            "questions": [
-                {
-                    "id": x.id, "text": x.text, "dimension": dim_names[x.dimension],
-                    "answer": answers.get(x.id),
-                    "level_text": (x.levels[answers[x.id].level]
-                                   if x.id in answers and answers[x.id].level is not None
-                                   and not answers[x.id].na else ""),
-                }
-                for x in q.questions if x.layer == layer.id
-            ],
-        })
-    return {
-        "assessment": record,
-        "questionnaire": q,
-        "generated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "overall": fmt(scores.overall),
-        "overall_name": names.name(scores.overall),
-        "coverage": f"{scores.coverage:.0%}",
-        "answered": scores.answered, "na": scores.na, "total": scores.total,
-        "target": fmt(target),
-        "layers": layers,
-        "gaps": [
-            {"layer": g.layer_name, "dimension": g.dimension_name, "score": fmt(g.score),
-             "gap": fmt(g.gap), "weight": int(g.dimension_weight)}
-            for g in gap_rows.itertuples()
-        ],
-        "levels": names.levels,
-        "charts": {k: Markup(v) for k, v in (charts_svg or {}).items()},
-        "rule": q.scoring.overall,
-    }
+@cache
+def _stylesheet() -> str:
+    return (TEMPLATES / "report.css").read_text(encoding="utf-8")
 
 
 def render_html(context: dict[str, Any], template: str = "report.html.j2") -> str:
     return _env().get_template(template).render(**context)
 
 
-def html_to_pdf(html: str, fetcher: RefusingFetcher | None = None) -> bytes:
-    """Render HTML to PDF with our stylesheet and a fetcher that loads nothing."""
+def html_to_pdf(html: str, fetcher: RefusingFetcher | None = None, *, paper: str = "A4") -> bytes:
+    """Render HTML to PDF with our stylesheet, the paper size, and a fetcher that loads no URL."""
     import weasyprint
 
-    fetcher = fetcher or RefusingFetcher()
-    url_fetcher = fetcher.build()
-    css = weasyprint.CSS(string=(TEMPLATES / "report.css").read_text(encoding="utf-8"), url_fetcher=url_fetcher)
-    return weasyprint.HTML(string=html, url_fetcher=url_fetcher, base_url=None).write_pdf(
-        stylesheets=[css]
-    )
+    url_fetcher = (fetcher or RefusingFetcher()).build()
+    css = [weasyprint.CSS(string=_stylesheet(), url_fetcher=url_fetcher),
+           weasyprint.CSS(string=f"@page {{ size: {paper_size(paper)}; }}", url_fetcher=url_fetcher)]
+    return weasyprint.HTML(string=html, url_fetcher=url_fetcher, base_url=None).write_pdf(stylesheets=css)
+
+
+def render_pdf(context: dict[str, Any], template: str, *, paper: str = "A4") -> bytes:
+    """Queue the context's figures, render the HTML, lay it out; a chart that failed fails the report."""
+    size = paper_size(paper)
+    futures = {key: charts.submit_svg(fig, width=CHART_WIDTH) for key, fig in context["figures"].items()}
+    fetcher = RefusingFetcher(assets=futures)
+    pdf = html_to_pdf(render_html(context, template), fetcher, paper=size)
+    for fut in futures.values():
+        fut.result(timeout=CHART_TIMEOUT)  # re-raises the drawing error WeasyPrint only logged
+    return pdf
+
+
+# --- shared pieces ------------------------------------------------------------------------
+
+
+def _generated() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _values(answers: Mapping[str, AnswerRecord]) -> dict[str, int | None]:
+    """Scoring input from stored answers: level, or None for N/A; unanswered left out."""
+    return {k: a.value for k, a in answers.items() if a.na or a.level is not None}
+
+
+def _plural(n: int, word: str, many: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (many or word + 's')}"
+
+
+def _text(label: str) -> str:
+    """A name as a chart label: Plotly reads <b>, <a href> … in labels as markup; names are text."""
+    return html.escape(label, quote=False)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "report"
+
+
+def _glossary() -> list[Any]:
+    return level_names().levels
+
+
+def _chunks(n: int, size: int) -> list[tuple[int, int]]:
+    """(start, end) of each group of at most `size` columns: a wide table is printed as several."""
+    return [(i, min(i + size, n)) for i in range(0, n, size)] or [(0, 0)]
+
+
+# --- the single-assessment report -------------------------------------------------------------
+
+
+def strengths(scores: Scores, n: int = 3) -> pd.DataFrame:
+    """The n highest scored layer × dimension cells; ties in questionnaire order."""
+    d = scores.dimensions[scores.dimensions["score"].notna()]
+    return d.sort_values("score", ascending=False, kind="stable").head(n)
+
+
+def reading(department: str, analysis: GapAnalysis, roadmap: Roadmap) -> str:
+    """The executive summary's paragraph, written from the scores: deterministic, no template logic."""
+    s, q, names = analysis.scores, analysis.questionnaire, level_names()
+    layer_names = {x.id: x.name for x in q.layers}
+    dim_names = {d.id: d.name for d in q.dimensions}
+    if s.answered == 0:
+        return (f"{department} has not answered any of its {_plural(s.total, 'question')} with a level yet, "
+                "so there is no score to read.")
+    rule = (" under the weakest-link rule (the lowest layer × dimension score)"
+            if q.scoring.overall == "weakest_link" else "")
+    out = [f"{department} scores {fmt(s.overall)} out of 4 overall{rule}, "
+           f"which is level {names.name(s.overall)}."]
+    layers = s.layers[s.layers["score"].notna()].sort_values("score", ascending=False, kind="stable")
+    if len(layers) > 1 and layers["score"].iloc[0] != layers["score"].iloc[-1]:
+        top, low = layers.iloc[0], layers.iloc[-1]
+        out.append(f"{layer_names[top.layer]} is the most mature layer at {fmt(top.score)}, "
+                   f"{layer_names[low.layer]} the least at {fmt(low.score)}.")
+    best = strengths(s, 1).iloc[0]
+    best_text = f"{dim_names[best.dimension]} in {layer_names[best.layer]} ({fmt(best.score)})"
+    cells = int(s.dimensions["score"].notna().sum())
+    if analysis.dimensions.empty:
+        out.append(f"The strongest area is {best_text}, and every scored area is at or above its target.")
+    else:
+        gap = analysis.dimensions.iloc[0]
+        out.append(f"The strongest area is {best_text}; the most pressing gap is {gap.dimension_name} in "
+                   f"{gap.layer_name}, at {fmt(gap.score)} against a target of {gap.target:g}. "
+                   f"{len(analysis.dimensions)} of {cells} scored layer × dimension areas are below target.")
+    counts = {p: len(items) for p, items in roadmap.by_phase().items()}
+    if sum(counts.values()):
+        text = (f"The roadmap plans {_plural(counts['now'], 'step')} for the next three months, "
+                f"{counts['next']} for months 3–6 and {counts['later']} for months 6–12")
+        backlog = counts[BACKLOG]
+        out.append(text + (f"; {_plural(backlog, 'further step waits', 'further steps wait')} in the backlog."
+                           if backlog else "."))
+    unanswered = len(analysis.unanswered)
+    if unanswered:
+        out.append(f"{_plural(unanswered, 'question is', 'questions are')} still unanswered and so in no gap yet: "
+                   "the picture may change when they are.")
+    return " ".join(out)
+
+
+def _answer_text(question: Any, answer: AnswerRecord | None, names: Any) -> dict[str, Any]:
+    if answer is None or (not answer.na and answer.level is None):
+        return {"state": "missing", "level": None, "label": "Not answered", "description": ""}
+    if answer.na:
+        return {"state": "na", "level": None, "label": "N/A — does not apply", "description": ""}
+    return {"state": "level", "level": answer.level,
+            "label": f"Level {answer.level} ({names.levels[answer.level].name})",
+            "description": question.levels[answer.level]}
+
+
+def build_context(
+    record: AssessmentRecord,
+    answers: Mapping[str, AnswerRecord],
+    *,
+    targets: Targets | None = None,
+    capacity: int = DEFAULT_CAPACITY,
+    questionnaire: Questionnaire | None = None,
+) -> dict[str, Any]:
+    """Everything the single-assessment template shows, from the engine: no logic in the template.
+
+    `targets` are the assessment's stored targets (level 3 where none is stored). The context's
+    `figures` are the Plotly figures to draw, by the key the template refers to them with.
+    """
+    q = questionnaire or record.questionnaire
+    values = _values(answers)
+    analysis = gap_analysis(q, values, targets_for(q, targets))
+    cells, s = analysis.targets, analysis.scores
+    roadmap = plan(analysis, capacity)
+    names = level_names()
+    dim_names = {d.id: d.name for d in q.dimensions}
+    layer_names = {x.id: x.name for x in q.layers}
+    below = {(r.layer, r.dimension): r for r in analysis.dimensions.itertuples()}
+    layer_gap = {r.layer: r for r in analysis.layers.itertuples()}
+    figures: dict[str, Any] = {}
+    layer_questions = dict(tuple(analysis.questions.groupby("layer", sort=False)))
+
+    layers = []
+    for layer in q.layers:
+        rows = s.dimensions[s.dimensions["layer"] == layer.id]
+        lrows = s.layers[s.layers["layer"] == layer.id]
+        if rows.empty or lrows.empty:
+            continue  # a layer without questions
+        lrow = lrows.iloc[0]
+        labels = [_text(dim_names[d]) for d in rows["dimension"]]
+        goal = [cells[(layer.id, d)] for d in rows["dimension"]]
+        figures[f"radar-{layer.id}"] = charts.radar(labels, {"Current": list(rows["score"])}, target=goal,
+                                                    height=480)
+        figures[f"gaps-{layer.id}"] = charts.gap_bars(labels, list(rows["score"]), goal, height=80 + 32 * len(labels))
+        gap_row = layer_gap.get(layer.id)
+        layers.append({
+            "id": layer.id, "anchor": f"layer-{layer.id}", "name": layer.name, "description": layer.description,
+            "score": fmt(lrow["score"]), "level_name": names.name(lrow["score"]),
+            "coverage": fmt(lrow["coverage"], percent=True),
+            "gap": fmt(gap_row.gap) if gap_row is not None else fmt(0.0) if pd.notna(lrow["score"]) else "–",
+            "below": sum(1 for cell in below if cell[0] == layer.id), "cells": len(rows),
+            "dimensions": [
+                {"name": dim_names[r.dimension], "score": fmt(r.score), "level_name": names.name(r.score),
+                 "target": cells[(layer.id, r.dimension)],
+                 "gap": (fmt(below[(layer.id, r.dimension)].gap) if (layer.id, r.dimension) in below
+                         else "–" if pd.isna(r.score) else fmt(0.0)),
+                 "answered": int(r.answered), "na": int(r.na), "total": int(r.total)}
+                for r in rows.itertuples()
+            ],
+            "questions": [
+                {"id": r.question_id, "text": r.question, "dimension": r.dimension_name, "level": int(r.level),
+                 "target": int(r.target), "gap": int(r.gap), "priority": int(r.priority)}
+                for r in layer_questions.get(layer.id, analysis.questions.head(0)).head(LAYER_QUESTIONS).itertuples()
+            ],
+            "questions_below": len(layer_questions.get(layer.id, ())),
+        })
+
+    phases = []
+    for phase in PHASES:
+        items = roadmap.phases[phase]
+        phases.append({"id": phase, "name": PHASE_NAMES[phase], "count": len(items), "steps": [
+            {"rank": rank, "question_id": i.question_id, "question": i.question, "layer": i.layer_name,
+             "dimension": i.dimension_name, "from_level": i.from_level, "to_level": i.to_level,
+             "from_name": names.levels[i.from_level].name, "to_name": names.levels[i.to_level].name,
+             "target": i.target, "recommendation": i.recommendation, "reason": i.reason, "priority": i.priority}
+            for rank, i in enumerate(items, 1)]})
+    if any(p["count"] for p in phases):
+        items = [{**i, "label": _text(i["label"]), "hover": _text(i["hover"])}
+                 for i in charts.timeline_items(roadmap.items)]
+        figures["roadmap"] = charts.roadmap_timeline(items)
+
+    framework = nist_ai_rmf()
+    rows = crosswalk_rows([q])
+    coverage = function_coverage(rows, framework).set_index("function")
+    answered_ids = set(values)
+    nist = [{
+        "id": f.id, "name": f.name, "summary": f.summary,
+        "subcategories": int(coverage.at[f.id, "subcategories"]), "covered": int(coverage.at[f.id, "covered"]),
+        "percent": fmt(coverage.at[f.id, "percent"] / 100, percent=True),
+        "questions": int(coverage.at[f.id, "questions"]),
+        "answered": rows.loc[(rows["function"] == f.id) & rows["question_id"].isin(answered_ids),
+                             "question_id"].nunique(),
+        "list": sorted(rows.loc[rows["function"] == f.id, "subcategory"].unique(),
+                       key=lambda sub: tuple(int(n) for n in sub.split()[1].split("."))),
+    } for f in framework.functions]
+
+    appendix = []
+    for layer in q.layers:
+        groups = []
+        for d in q.ordered_dimensions:
+            qs = [x for x in q.questions if x.layer == layer.id and x.dimension == d.id]
+            if qs:
+                groups.append({"name": d.name, "questions": [
+                    {"id": x.id, "text": x.text, "answer": answers.get(x.id),
+                     **_answer_text(x, answers.get(x.id), names)} for x in qs]})
+        if groups:
+            appendix.append({"name": layer.name, "dimensions": groups})
+
+    top = strengths(s)
+    toc = [("summary", "Executive summary", False), *[(x["anchor"], x["name"], True) for x in layers],
+           ("roadmap", "Roadmap", False), ("nist", "NIST AI RMF crosswalk", False),
+           ("appendix", "Appendix: every answer", False), ("glossary", "Level glossary", False)]
+    return {
+        "kind": "assessment",
+        "title": record.name,
+        "assessment": record,
+        "questionnaire": q,
+        "generated": _generated(),
+        "toc": [{"anchor": a, "title": t, "sub": sub} for a, t, sub in toc], "toc_on_cover": False,
+        "overall": fmt(s.overall),
+        "overall_name": names.name(s.overall),
+        "coverage": fmt(s.coverage, percent=True),
+        "answered": s.answered, "na": s.na, "total": s.total,
+        "unanswered": len(analysis.unanswered),
+        "rule": q.scoring.overall,
+        "custom_targets": bool(targets),
+        "reading": reading(record.department, analysis, roadmap),
+        "strengths": [{"layer": layer_names[r.layer], "dimension": dim_names[r.dimension], "score": fmt(r.score),
+                       "level_name": names.name(r.score)} for r in top.itertuples()],
+        "gaps": [{"layer": g.layer_name, "dimension": g.dimension_name, "score": fmt(g.score),
+                  "target": f"{g.target:g}", "gap": fmt(g.gap), "priority": fmt(g.priority)}
+                 for g in analysis.dimensions.head(5).itertuples()],
+        "gap_count": len(analysis.dimensions),
+        "layers": layers,
+        "phases": phases,
+        "backlog": len(roadmap.backlog),
+        "capacity": capacity,
+        "steps": len(roadmap.items),
+        "nist": nist, "framework": framework.title,
+        "appendix": appendix,
+        "levels": _glossary(),
+        "figures": figures,
+    }
 
 
 def assessment_pdf(
-    record: AssessmentRecord, answers: dict[str, AnswerRecord], *, target: float = DEFAULT_TARGET
+    record: AssessmentRecord, answers: Mapping[str, AnswerRecord], *, targets: Targets | None = None,
+    paper: str = "A4",
 ) -> bytes:
-    """The single-assessment gap report as PDF bytes."""
-    q = record.questionnaire
-    scores = score(q, {k: a.value for k, a in answers.items() if a.na or a.level is not None})
-    svgs = {key: charts.to_svg(fig) for key, fig in radar_figures(scores, target).items()}
-    context = build_context(record, answers, target=target, charts_svg=svgs)
-    return html_to_pdf(render_html(context))
+    """The gap report of one assessment as PDF bytes; `targets` are its stored targets (`store.targets`)."""
+    return render_pdf(build_context(record, answers, targets=targets), "report.html.j2", paper=paper)
+
+
+# --- comparison and trend -------------------------------------------------------------------------
+
+
+def _dimension_rows(c: Comparison) -> list[Any]:
+    present = set(c.pivot.columns)
+    return [d for d in c.questionnaire.ordered_dimensions if d.id in present]
+
+
+def _score_summary(q: Questionnaire, values: Mapping[str, int | None]) -> dict[str, Any]:
+    s = score(q, values)
+    names = level_names()
+    return {"overall": fmt(s.overall), "level_name": names.name(s.overall),
+            "coverage": fmt(s.coverage, percent=True),
+            "layers": {r.layer: fmt(r.score) for r in s.layers.itertuples()}}
+
+
+def comparison_context(store: Store, ids: Sequence[int]) -> dict[str, Any]:
+    """The comparison report's context: N assessments side by side, from `compare.compare`."""
+    if len(ids) < 2:
+        raise ValueError("a comparison needs two or more assessment ids")
+    entries = store.comparable(list(ids))
+    by_id = {e.id: e for e in entries}
+    records = {i: store.get_assessment(i) for i in by_id}
+    c = compare(entries)
+    dims = _dimension_rows(c)
+    labels = list(c.pivot.index)
+    colours = charts.colour_map(labels)
+    matrix = [[c.pivot.at[label, d.id] for d in dims] for label in labels]
+    names = [_text(d.name) for d in dims]
+    figures = {
+        "radar": charts.radar(names, {_text(lbl): row for lbl, row in zip(labels, matrix, strict=True)},
+                              colours={_text(lbl): colour for lbl, colour in colours.items()}, height=480),
+        "heatmap": charts.heatmap([_text(lbl) for lbl in labels], names, matrix),
+    }
+    rows = []
+    for r in c.assessments.itertuples():
+        entry = by_id[r.id]
+        record, q = records[r.id], entry.questionnaire
+        analysis = gap_analysis(q, entry.answers, targets_for(q, store.targets(r.id)))
+        rows.append({
+            "label": r.label, "name": record.name, "department": r.department, "date": r.assessed_on.isoformat(),
+            "id": r.id, "colour": colours[r.label], **_score_summary(q, entry.answers),
+            "scores": [fmt(c.pivot.at[r.label, d.id]) for d in dims],
+            "deltas": [fmt(c.deltas.at[r.label, d.id], signed=True) for d in dims],
+            "gaps": [{"layer": g.layer_name, "dimension": g.dimension_name, "score": fmt(g.score),
+                      "target": f"{g.target:g}", "gap": fmt(g.gap)} for g in analysis.dimensions.head(5).itertuples()],
+            "gap_count": len(analysis.dimensions),
+        })
+    organisations = sorted({r.organisation for r in records.values()})
+    dates = sorted(r.assessed_on for r in records.values())
+    toc = [("overview", "Overview"), ("dimensions", "Dimension scores"), ("deltas", "Delta to the organisation mean"),
+           ("top-gaps", "Top gaps per department"), ("glossary", "Level glossary")]
+    return {
+        "kind": "comparison",
+        "title": f"Comparison of {len(rows)} assessments",
+        "organisation": ", ".join(organisations),
+        "period": f"{dates[0].isoformat()} – {dates[-1].isoformat()}" if dates[0] != dates[-1]
+        else dates[0].isoformat(),
+        "questionnaire": c.questionnaire,
+        "generated": _generated(),
+        "toc": [{"anchor": a, "title": t, "sub": False} for a, t in toc], "toc_on_cover": True,
+        "dimensions": [d.name for d in dims],
+        "rows": rows,
+        "mean": [fmt(c.mean[d.id]) for d in dims],
+        "chunks": _chunks(len(rows), MATRIX_COLUMNS),
+        "extremes": [{"dimension": e["dimension_name"], "strongest": e["strongest"] or "–",
+                      "strongest_score": fmt(e["strongest_score"]), "weakest": e["weakest"] or "–",
+                      "weakest_score": fmt(e["weakest_score"])} for e in c.extremes.to_dict(orient="records")],
+        "left_out": c.left_out, "shared_questions": len(c.questionnaire.questions),
+        "levels": _glossary(),
+        "figures": figures,
+    }
+
+
+def comparison_pdf(store: Store, ids: list[int], *, paper: str = "A4") -> bytes:
+    """Departments side by side: overlaid radar, heatmap, deltas to the organisation mean, top gaps."""
+    return render_pdf(comparison_context(store, ids), "comparison.html.j2", paper=paper)
+
+
+def department_ids(store: Store, department: str) -> tuple[str, list[int]]:
+    """The department's name as stored (matched ignoring case) and its assessment ids."""
+    records = store.list_assessments()
+    wanted = department.strip().casefold()
+    found = [r for r in records if r.department.casefold() == wanted]
+    if not found:
+        known = sorted({r.department for r in records})
+        raise ValueError(f"no assessment for department {department!r}"
+                         + (f"; departments: {', '.join(known)}" if known else "; the database is empty"))
+    return found[0].department, [r.id for r in found]
+
+
+def trend_context(store: Store, department: str) -> dict[str, Any]:
+    """The trend report's context: one department's assessments in date order, from `compare.trend`."""
+    name, ids = department_ids(store, department)
+    entries = store.comparable(ids)
+    t = trend(entries)
+    c = t.comparison
+    dims = _dimension_rows(c)
+    labels = list(t.scores.index)
+    by_id = {e.id: e for e in entries}
+    records = {i: store.get_assessment(i) for i in ids}
+    rows = []
+    for r in c.assessments.itertuples():
+        entry = by_id[r.id]
+        rows.append({"label": r.label, "name": records[r.id].name, "id": r.id,
+                     **_score_summary(entry.questionnaire, entry.answers),
+                     "scores": [fmt(t.scores.at[r.label, d.id]) for d in dims]})
+    layers = [x for x in c.questionnaire.layers if any(x.id in row["layers"] for row in rows)]
+    shown = [labels[0], labels[-1]] if len(labels) > 1 else labels
+    figures = {
+        "trend": charts.trend_lines(labels, {_text(d.name): list(t.scores[d.id]) for d in dims}, height=460),
+        "radar": charts.radar([_text(d.name) for d in dims],
+                              {lbl: [t.scores.at[lbl, d.id] for d in dims] for lbl in shown},
+                              colours=dict(zip(shown, charts.PALETTE, strict=False)), height=440),
+    }
+    toc = [("over-time", "Scores over time", False), ("dimensions", "Dimension scores", False),
+           ("changes", "Change between consecutive assessments", True), ("glossary", "Level glossary", False)]
+    organisations = sorted({r.organisation for r in records.values()})
+    return {
+        "kind": "trend",
+        "title": f"{name} over time",
+        "department": name,
+        "organisation": ", ".join(organisations),
+        "period": f"{labels[0]} – {labels[-1]}" if len(labels) > 1 else labels[0],
+        "questionnaire": c.questionnaire,
+        "generated": _generated(),
+        "toc": [{"anchor": a, "title": tt, "sub": sub} for a, tt, sub in toc], "toc_on_cover": True,
+        "dimensions": [d.name for d in dims],
+        "layers": [{"id": x.id, "name": x.name} for x in layers],
+        "rows": rows,
+        "first": shown[0], "last": shown[-1],
+        "changes": [{"between": k, "deltas": [fmt(row[d.id], signed=True) for d in dims]}
+                    for k, row in t.changes.iterrows()],
+        "chunks": _chunks(len(rows), MATRIX_COLUMNS),
+        "change_chunks": _chunks(len(t.changes), MATRIX_COLUMNS - 1),
+        "left_out": c.left_out, "shared_questions": len(c.questionnaire.questions),
+        "levels": _glossary(),
+        "figures": figures,
+    }
+
+
+def trend_pdf(store: Store, department: str, *, paper: str = "A4") -> bytes:
+    """One department over time: trend lines per dimension and the change between consecutive dates."""
+    return render_pdf(trend_context(store, department), "trend.html.j2", paper=paper)
+
+
+def batch_reports(store: Store, out_dir: Path | str, *, paper: str = "A4",
+                  progress: Callable[[int, int], None] | None = None) -> list[Path]:
+    """The gap report of every assessment into `out_dir`; `progress(i, n)` after each one."""
+    paper_size(paper)  # a bad size fails before the first report, not after
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    records = sorted(store.list_assessments(), key=lambda r: r.id)
+    paths = []
+    for i, r in enumerate(records, 1):
+        path = out / f"assessment-{r.id}-{_slug(r.department)}-{r.assessed_on.isoformat()}.pdf"
+        path.write_bytes(assessment_pdf(r, store.answers(r.id), targets=store.targets(r.id), paper=paper))
+        paths.append(path)
+        if progress:
+            progress(i, len(records))
+    return paths

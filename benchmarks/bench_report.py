@@ -1,0 +1,171 @@
+"""Benchmark: the PDF gap report, warm, beside bare WeasyPrint on the same HTML; then a batch.
+
+Demo assessments (`assessment.demo`) on the built-in questionnaires (3 layers, 120 questions) in a
+temporary SQLite file. After a warm-up (kaleido's Chromium started, one report written), runs
+alternate between:
+- report: `assessment_pdf` as the app calls it — store reads, engine, 7 charts through kaleido,
+  Jinja, WeasyPrint;
+- bare: WeasyPrint alone on the same HTML, with the same charts already drawn as SVG.
+The ratio is what everything around WeasyPrint costs. Then `batch_reports` writes the report of
+every department (20; 2 with --quick). Peak memory: the process's max RSS, and (not with --quick,
+it slows the run down a lot) tracemalloc's peak over one report. Goal: ≤ 1.5× bare and under 3 s warm.
+
+    python benchmarks/bench_report.py [--quick] [--departments N] [--repeat N]
+
+The last line printed is one JSON object with the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import resource
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from assessment import charts, report  # noqa: E402
+from assessment.demo import create_demo  # noqa: E402
+from assessment.questionnaire import combine, load_all  # noqa: E402
+from assessment.storage import Store, make_engine  # noqa: E402
+
+
+def timed(fns: list[Callable[[], object]], repeat: int) -> list[list[float]]:
+    """Seconds per run of each function; runs alternate so that load on the machine hits all alike."""
+    times: list[list[float]] = [[] for _ in fns]
+    for _ in range(repeat):
+        for fn, out in zip(fns, times, strict=True):
+            start = time.perf_counter()
+            fn()
+            out.append(time.perf_counter() - start)
+    return times
+
+
+def bare_weasyprint(html: str, svgs: dict[str, str]) -> Callable[[], bytes]:
+    """WeasyPrint with nothing of ours: a fetcher that hands out the pre-drawn SVGs, the same CSS."""
+    import weasyprint
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class Charts(URLFetcher):
+        def fetch(self, url: str, headers: object = None) -> URLFetcherResponse:
+            key = url.removeprefix(report.ASSET_SCHEME)
+            if key not in svgs:
+                raise ValueError(url)
+            return URLFetcherResponse(url, svgs[key].encode(), {"Content-Type": "image/svg+xml"})
+
+    css = (report.TEMPLATES / "report.css").read_text(encoding="utf-8") + "\n@page { size: A4; }"
+
+    def run() -> bytes:
+        fetcher = Charts()
+        return weasyprint.HTML(string=html, url_fetcher=fetcher).write_pdf(
+            stylesheets=[weasyprint.CSS(string=css, url_fetcher=fetcher)])
+
+    return run
+
+
+def pages(pdf: bytes) -> int:
+    from pypdf import PdfReader
+
+    return len(PdfReader(io.BytesIO(pdf)).pages)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="Fewer runs, a 2-department batch, no tracemalloc (< 1 minute).")
+    parser.add_argument("--departments", type=int, default=None, help="Batch size (default 20, quick 2).")
+    parser.add_argument("--repeat", type=int, default=None, help="Timed runs of each (default 7, quick 3).")
+    args = parser.parse_args()
+    departments = args.departments or (2 if args.quick else 20)
+    repeat = args.repeat or (3 if args.quick else 7)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store(make_engine(f"sqlite:///{Path(tmp) / 'bench.db'}"))
+        store.upgrade()
+        q = combine(load_all())
+        start = time.perf_counter()
+        ids = [create_demo(store, q, f"Department {i + 1:02d}", days_ago=i, seed=100 + i, skew=i % 3 - 1)
+               for i in range(departments)]
+        setup_s = time.perf_counter() - start
+        aid = ids[0]
+
+        start = time.perf_counter()
+        charts._start_kaleido()
+        kaleido_start_s = time.perf_counter() - start
+
+        def project() -> bytes:
+            return report.assessment_pdf(store.get_assessment(aid), store.answers(aid), targets=store.targets(aid))
+
+        start = time.perf_counter()
+        first = project()  # warm-up: imports, fonts, templates, kaleido's page
+        first_s = time.perf_counter() - start
+
+        # The same HTML and charts for bare WeasyPrint, and the project's steps one by one.
+        steps: dict[str, float] = {}
+        start = time.perf_counter()
+        context = report.build_context(store.get_assessment(aid), store.answers(aid), targets=store.targets(aid))
+        steps["context_s"] = time.perf_counter() - start
+        start = time.perf_counter()
+        futures = {key: charts.submit_svg(fig, width=report.CHART_WIDTH) for key, fig in context["figures"].items()}
+        svgs = {key: f.result() for key, f in futures.items()}
+        steps["charts_s"] = time.perf_counter() - start
+        start = time.perf_counter()
+        html = report.render_html(context)
+        steps["html_s"] = time.perf_counter() - start
+        bare = bare_weasyprint(html, svgs)
+        if not args.quick:
+            assert pages(bare()) == pages(first), "bare and project PDFs differ in length"
+
+        project_times, bare_times = timed([project, bare], repeat)
+
+        peak = None
+        if not args.quick:
+            tracemalloc.start()
+            project()
+            peak = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()
+
+        out = Path(tmp) / "reports"
+        start = time.perf_counter()
+        paths = report.batch_reports(store, out)
+        batch_s = time.perf_counter() - start
+        assert len(paths) == departments
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+        store.engine.dispose()
+
+    project_s, bare_s = statistics.median(project_times), statistics.median(bare_times)
+    ratio = project_s / bare_s
+    met = ratio <= 1.5 and project_s < 3
+    print(f"{departments} demo departments (created in {setup_s:.1f} s); report: {pages(first)} pages, "
+          f"{len(svgs)} charts; kaleido start {kaleido_start_s:.1f} s, first report {first_s:.1f} s")
+    print(f"warm, {repeat} runs each, medians:")
+    print(f"  report (store → engine → charts → Jinja → WeasyPrint): {project_s:6.2f} s")
+    print(f"  bare WeasyPrint, same HTML and SVGs:                  {bare_s:6.2f} s")
+    print(f"  ratio {ratio:.2f} (goal ≤ 1.5 and under 3 s: {'met' if met else 'NOT met'})")
+    print("  before WeasyPrint, step by step (charts drawn alone here; in a report they overlap WeasyPrint): "
+          + ", ".join(f"{k.removesuffix('_s')} {v:.2f} s" for k, v in steps.items()))
+    print(f"batch of {departments}: {batch_s:.1f} s, {batch_s / departments:.2f} s/report")
+    traced = "not measured with --quick" if peak is None else f"{peak / 2**20:.0f} MB"
+    print(f"peak memory: process {rss:.0f} MB max RSS (Chromium is a separate process); "
+          f"one report's Python objects (tracemalloc) {traced}")
+    print(json.dumps({
+        "bench": "report", "departments": departments, "repeat": repeat, "pages": pages(first),
+        "charts": len(svgs), "kaleido_start_s": round(kaleido_start_s, 2), "first_report_s": round(first_s, 2),
+        "report_s": round(project_s, 3), "bare_s": round(bare_s, 3), "ratio": round(ratio, 2),
+        "report_runs_s": [round(t, 3) for t in project_times], "bare_runs_s": [round(t, 3) for t in bare_times],
+        "steps": {k: round(v, 3) for k, v in steps.items()},
+        "batch_s": round(batch_s, 2), "batch_s_per_report": round(batch_s / departments, 3),
+        "tracemalloc_peak_mb": None if peak is None else round(peak / 2**20, 1), "rss_peak_mb": round(rss, 1),
+        "goal_met": met,
+    }))
+
+
+if __name__ == "__main__":
+    main()
