@@ -49,10 +49,11 @@ else:
             st.warning(f"{result.total - result.answered - result.na} questions are unanswered; the report marks them.")
 
     def single_pdf() -> bytes:
-        from assessment.report import assessment_pdf
+        from assessment.report import assessment_pdf, vote_summaries
 
         return assessment_pdf(store.get_assessment(record.id), store.answers(record.id),
-                              targets=store.targets(record.id), paper=paper)
+                              targets=store.targets(record.id), paper=paper,
+                              votes=vote_summaries(store, record.id))
 
     st.download_button("Download PDF report", data=single_pdf, file_name=f"assessment-{record.id}-report.pdf",
                        mime="application/pdf", type="primary", icon=":material/picture_as_pdf:", key="pdf-single")

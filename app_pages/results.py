@@ -94,10 +94,11 @@ st.subheader("Report")
 
 
 def build_pdf() -> bytes:
-    from assessment.report import assessment_pdf
+    from assessment.report import assessment_pdf, vote_summaries
 
     fresh = store.get_assessment(record.id)
-    return assessment_pdf(fresh, store.answers(record.id), targets=store.targets(record.id))
+    return assessment_pdf(fresh, store.answers(record.id), targets=store.targets(record.id),
+                          votes=vote_summaries(store, record.id))
 
 
 st.download_button(

@@ -412,7 +412,8 @@ def report(
                             if not ids else "several ids: add --compare to compare them")
         store = _store()
         record = store.get_assessment(_parse_id(ids[0]))
-        pdf = reports.assessment_pdf(record, store.answers(record.id), targets=store.targets(record.id), paper=paper)
+        pdf = reports.assessment_pdf(record, store.answers(record.id), targets=store.targets(record.id), paper=paper,
+                                     votes=reports.vote_summaries(store, record.id))
         output = output or Path("report.pdf")
     output.write_bytes(pdf)
     typer.echo(f"wrote {output} ({len(pdf) // 1024} KB)")

@@ -255,6 +255,7 @@ def build_context(
     targets: Targets | None = None,
     capacity: int = DEFAULT_CAPACITY,
     questionnaire: Questionnaire | None = None,
+    votes: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Everything the single-assessment template shows, from the engine: no logic in the template.
 
@@ -346,6 +347,7 @@ def build_context(
             if qs:
                 groups.append({"name": d.name, "questions": [
                     {"id": x.id, "text": x.text, "answer": answers.get(x.id),
+                     "votes": _vote_line(votes.get(x.id)) if votes else None,
                      **_answer_text(x, answers.get(x.id), names)} for x in qs]})
         if groups:
             appendix.append({"name": layer.name, "dimensions": groups})
@@ -387,12 +389,31 @@ def build_context(
     }
 
 
+def _vote_line(summary: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """A question's workshop votes for the appendix: counts per choice, median, range, disagreement."""
+    if not summary or not summary.get("votes"):
+        return None
+    counts = [f"{summary['labels'][c]} ×{n}" for c, n in summary["distribution"].items() if n]
+    spread = (f"; median {fmt(summary['median'])}, range {summary['low']}–{summary['high']}"
+              if summary.get("median") is not None else "")
+    return {"text": f"{summary['votes']} votes: {', '.join(counts)}{spread}",
+            "disagreement": bool(summary.get("disagreement"))}
+
+
+def vote_summaries(store: Store, assessment_id: int) -> dict[str, dict[str, Any]]:
+    """Workshop votes per question of an assessment, summarised for the appendix."""
+    from assessment.workshop import vote_summary
+
+    return {qid: vote_summary(v) for qid, v in store.workshop_votes(assessment_id).items()}
+
+
 def assessment_pdf(
     record: AssessmentRecord, answers: Mapping[str, AnswerRecord], *, targets: Targets | None = None,
-    paper: str = "A4",
+    paper: str = "A4", votes: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> bytes:
-    """The gap report of one assessment as PDF bytes; `targets` are its stored targets (`store.targets`)."""
-    return render_pdf(build_context(record, answers, targets=targets), "report.html.j2", paper=paper)
+    """The gap report of one assessment as PDF bytes; `targets` are its stored targets (`store.targets`),
+    `votes` its workshop votes (`vote_summaries`), shown per question in the appendix."""
+    return render_pdf(build_context(record, answers, targets=targets, votes=votes), "report.html.j2", paper=paper)
 
 
 # --- comparison and trend -------------------------------------------------------------------------
@@ -551,7 +572,8 @@ def batch_reports(store: Store, out_dir: Path | str, *, paper: str = "A4",
     paths = []
     for i, r in enumerate(records, 1):
         path = out / f"assessment-{r.id}-{_slug(r.department)}-{r.assessed_on.isoformat()}.pdf"
-        path.write_bytes(assessment_pdf(r, store.answers(r.id), targets=store.targets(r.id), paper=paper))
+        path.write_bytes(assessment_pdf(r, store.answers(r.id), targets=store.targets(r.id), paper=paper,
+                                        votes=vote_summaries(store, r.id)))
         paths.append(path)
         if progress:
             progress(i, len(records))
