@@ -26,6 +26,9 @@ for qid, a in answers.items():
     versions.setdefault(qid, a.version)
 saved_at = st.session_state.setdefault(f"saved-{aid}", {})
 conflicts = st.session_state.setdefault(f"conflicts-{aid}", {})
+# Questions counted in the progress (a level or N/A): refreshed from the database on every page run.
+counted = {qid for qid, a in answers.items() if a.na or a.level is not None}
+st.session_state[f"counted-{aid}"] = counted
 
 
 def option_of(qid: str) -> str | None:
@@ -59,6 +62,12 @@ def save(qid: str, field: str) -> None:
     versions[qid] = saved.version
     conflicts.pop(qid, None)
     saved_at[qid] = dt.datetime.now().strftime("%H:%M:%S")
+    # A first answer (or a cleared one) moves the progress bars: the whole page must rerun.
+    # Changing an existing answer only reruns its card, which is what keeps clicks fast.
+    done = st.session_state[f"counted-{aid}"]
+    if (qid in done) != (saved.na or saved.level is not None):
+        done.symmetric_difference_update({qid})
+        st.session_state["progress-changed"] = True
 
 
 st.title("Questionnaire")
@@ -115,8 +124,10 @@ def question_card(question) -> None:  # noqa: ANN001 - a questionnaire Question
     """One question: text, evidence hint, the five level cards plus N/A, note and evidence link.
 
     A fragment: choosing a level reruns this card only, not the page of fifteen questions, so the
-    click is answered at the speed of a one-widget page. Progress above refreshes on the next page run.
+    click is answered at the speed of a one-widget page. A first answer reruns the page (progress).
     """
+    if st.session_state.pop("progress-changed", False):
+        st.rerun(scope="app")
     key = f"lvl-{aid}-{question.id}"
     if key not in st.session_state:
         st.session_state[key] = option_of(question.id)
