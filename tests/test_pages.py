@@ -9,7 +9,6 @@ What only a browser shows (the radar's legend, the hidden sidebar) is in test_br
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -36,26 +35,7 @@ DEPARTMENTS = sorted({dep for dep, *_ in DEMO_ORGANISATION})
 NOW = PHASE_NAMES["now"]
 
 
-@pytest.fixture(autouse=True)
-def _app_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    """As in test_app.py: only tests/data's questionnaires, empty caches, full error details."""
-    builtin = tmp_path / "builtin"
-    builtin.mkdir()
-    for f in aq.DEFAULT_FOLDER.glob("*.y*ml"):
-        if aq.file_kind(f) != "questionnaire":
-            shutil.copy(f, builtin / f.name)
-    monkeypatch.setattr(aq, "DEFAULT_FOLDER", builtin)
-    monkeypatch.setenv("QUESTIONNAIRE_PATH", str(DATA))
-    monkeypatch.setattr("assessment.charts._start_kaleido", lambda: None)
-    shown = st.config.get_option("client.showErrorDetails")
-    st.config.set_option("client.showErrorDetails", "full")
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    st.config.set_option("client.showErrorDetails", shown)
-
+from tests.test_app import _app_env  # noqa: E402,F401 - the same isolated app environment
 
 BUILTIN_FOLDER = aq.DEFAULT_FOLDER
 
