@@ -44,11 +44,8 @@ if mode == "Departments":
     dims = [d for d in q.ordered_dimensions if d.id in result.pivot.columns]
     names = [d.name for d in dims]
     series = {lbl: [result.pivot.at[lbl, d.id] for d in dims] for lbl in result.pivot.index}
-    colours = charts.colour_map(list(series))
-    fig = charts.radar(names, series, title="Dimension scores by department")
-    for trace in fig.data:
-        if trace.name in colours:
-            trace.line.color = colours[trace.name]
+    fig = charts.radar(names, series, title="Dimension scores by department",
+                       colours=charts.colour_map(list(series)))
     st.plotly_chart(fig, width="stretch", config={"displaylogo": False}, key="compare-radar")
     st.plotly_chart(charts.heatmap(list(result.pivot.index), names,
                                    [[result.pivot.at[lbl, d.id] for d in dims] for lbl in result.pivot.index],

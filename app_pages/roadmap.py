@@ -59,12 +59,8 @@ if not plan_.items:
     st.stop()
 
 st.subheader("Timeline")
-timeline_items = [
-    {"phase": i.phase, "label": f"{i.layer_name} · {i.question_id.split('.')[-1]} {i.from_level}→{i.to_level}",
-     "hover": f"{i.question}<br>{i.from_level} → {i.to_level}: {i.recommendation}"}
-    for i in plan_.items if i.phase != "backlog"
-]
-st.plotly_chart(charts.roadmap_timeline(timeline_items), width="stretch", config={"displaylogo": False},
+st.plotly_chart(charts.roadmap_timeline(charts.timeline_items(plan_.items)), width="stretch",
+                config={"displaylogo": False},
                 key="timeline")
 
 for phase, items in plan_.by_phase().items():
