@@ -13,7 +13,7 @@ if "join" in st.query_params:
                   position="hidden").run()
     st.stop()
 _store = open_store()
-if _store is not None and login_required(_store) and not st.session_state.get(FACILITATOR_KEY):
+if login_required(_store) and not st.session_state.get(FACILITATOR_KEY):
     st.navigation([st.Page("app_pages/login.py", title="Log in", icon=":material/login:")], position="hidden").run()
     st.stop()
 

@@ -7,7 +7,6 @@ import streamlit as st
 
 from app_pages.shared import (
     available_questionnaires,
-    catalogue,
     current_assessment,
     forget_assessment,
     open_store,
@@ -19,13 +18,8 @@ from assessment.storage import StorageError
 
 st.title("Assessments")
 store = open_store()
-if store is None:
-    st.stop()
 
-_, load_errors = catalogue()
-for err in load_errors:
-    st.error(f"Questionnaire file problem — {err}")
-questionnaires = available_questionnaires()
+questionnaires = available_questionnaires(show_errors=True)
 
 current = current_assessment(store)
 if current is not None:

@@ -9,8 +9,6 @@ from assessment.compare import compare, trend
 from assessment.report import fmt
 
 store = open_store()
-if store is None:
-    st.stop()
 st.title("Compare")
 records = store.list_assessments()
 if len(records) < 2:

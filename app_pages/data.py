@@ -9,8 +9,6 @@ from assessment import exchange
 from assessment.storage import StorageError
 
 store = open_store()
-if store is None:
-    st.stop()
 st.title("Data")
 
 st.subheader("Export the open assessment")

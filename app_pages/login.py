@@ -12,8 +12,6 @@ from app_pages.shared import FACILITATOR_KEY, open_store
 from assessment.workshop import normalise_code
 
 store = open_store()
-if store is None:
-    st.stop()
 
 st.title("Facilitator login")
 if not store.has_users():

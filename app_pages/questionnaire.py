@@ -14,8 +14,6 @@ NA_OPTION = "na"
 OPTIONS = [str(i) for i in range(LEVEL_COUNT)] + [NA_OPTION]
 
 store = open_store()
-if store is None:
-    st.stop()
 record = need_assessment(store)
 q = record.questionnaire
 aid = record.id

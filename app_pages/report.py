@@ -8,8 +8,6 @@ from assessment.report import fmt
 from assessment.roadmap import PHASE_NAMES, gap_analysis, plan, targets_for
 
 store = open_store()
-if store is None:
-    st.stop()
 warm_charts()
 st.title("Report")
 paper = st.segmented_control("Paper", ["A4", "Letter"], default="A4", key="paper") or "A4"

@@ -10,8 +10,6 @@ from assessment.report import fmt
 from assessment.roadmap import dimension_targets, gap_analysis, targets_for
 
 store = open_store()
-if store is None:
-    st.stop()
 record = need_assessment(store)
 warm_charts()
 q = record.questionnaire

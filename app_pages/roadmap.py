@@ -10,8 +10,6 @@ from assessment.roadmap import PHASE_NAMES, gap_analysis, plan, targets_for
 from assessment.storage import StorageError
 
 store = open_store()
-if store is None:
-    st.stop()
 record = need_assessment(store)
 q = record.questionnaire
 answers = store.answers(record.id)

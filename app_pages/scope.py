@@ -10,12 +10,7 @@ from assessment.storage import StorageError
 
 st.title("Scope")
 store = open_store()
-if store is None:
-    st.stop()
-_, load_errors = catalogue()
-for err in load_errors:
-    st.error(f"Questionnaire file problem — {err}")
-questionnaires = available_questionnaires()
+questionnaires = available_questionnaires(show_errors=True)
 if not questionnaires:
     st.warning("No questionnaire is available. Upload one below.")
 

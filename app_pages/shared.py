@@ -53,19 +53,26 @@ def catalogue() -> tuple[list[Questionnaire], list[str]]:
     return sorted(found, key=lambda q: (q.order, q.id)), errors
 
 
-def available_questionnaires() -> list[Questionnaire]:
-    """Built-in and QUESTIONNAIRE_PATH questionnaires, plus the ones uploaded in this session."""
-    found, _ = catalogue()
+def available_questionnaires(*, show_errors: bool = False) -> list[Questionnaire]:
+    """Built-in and QUESTIONNAIRE_PATH questionnaires, plus the ones uploaded in this session.
+
+    With `show_errors`, files that did not load are reported on the page (the others stay usable).
+    """
+    found, errors = catalogue()
+    if show_errors:
+        for err in errors:
+            st.error(f"Questionnaire file problem — {err}")
     uploaded = st.session_state.get("uploaded-questionnaires", {})
     return [*found, *[q for qid, q in uploaded.items() if qid not in {x.id for x in found}]]
 
 
-def open_store() -> Store | None:
+def open_store() -> Store:
+    """The store; when the database cannot be opened, say so and stop the page."""
     try:
         return get_store()
     except StorageError as exc:
         st.error(f"The database cannot be opened: {exc}. Check `DATABASE_URL` and restart the app.")
-        return None
+        st.stop()
 
 
 def login_required(store: Store) -> bool:

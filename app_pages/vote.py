@@ -21,8 +21,6 @@ st.html("""<style>
 </style>""")
 
 store = open_store()
-if store is None:
-    st.stop()
 code = normalise_code(st.query_params.get("join", ""))
 
 

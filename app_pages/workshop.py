@@ -20,8 +20,6 @@ from assessment.storage import StorageError, WorkshopRecord
 from assessment.workshop import NA, choice_label, default_note, summarise, vote_summary
 
 store = open_store()
-if store is None:
-    st.stop()
 record = need_assessment(store)
 q = record.questionnaire
 names = level_names()

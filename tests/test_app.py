@@ -73,7 +73,7 @@ def aid(db: Store, mini: Questionnaire) -> int:
 
 def app(assessment_id: int | None = None, page: str | None = None) -> AppTest:
     """The app after one run, optionally with ?assessment=ID and on another page."""
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     if assessment_id is not None:
         at.query_params["assessment"] = str(assessment_id)
     at.run()

@@ -7,6 +7,7 @@ Screenshots of every page visited are saved in test-artifacts/ for a human to lo
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import re
@@ -64,13 +65,21 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("browser-data")
 
 
-@pytest.fixture(scope="module")
-def app_url(data_dir: Path) -> Iterator[str]:
-    """The real app, started once for the module, with its own database."""
+@contextlib.contextmanager
+def serve_app(data_dir: Path, **env_overrides: str | None) -> Iterator[str]:
+    """`streamlit run app.py` on a free port with its own data folder; yields its URL, stops it after.
+
+    `env_overrides` set variables, or remove them when None (DATABASE_URL is always removed).
+    """
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "ASSESSMENT_DATA_DIR": str(data_dir), "QUESTIONNAIRE_PATH": str(DATA)}
+    env = {**os.environ, "ASSESSMENT_DATA_DIR": str(data_dir)}
     env.pop("DATABASE_URL", None)
+    for key, value in env_overrides.items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
     log = data_dir / "streamlit.log"
     with log.open("w") as out:
         proc = subprocess.Popen(
@@ -88,6 +97,13 @@ def app_url(data_dir: Path) -> Iterator[str]:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+@pytest.fixture(scope="module")
+def app_url(data_dir: Path) -> Iterator[str]:
+    """The real app, started once for the module, with its own database."""
+    with serve_app(data_dir, QUESTIONNAIRE_PATH=str(DATA)) as url:
+        yield url
 
 
 def shot(page: Page, name: str) -> None:

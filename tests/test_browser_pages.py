@@ -8,16 +8,13 @@ of every page in test-artifacts/ (browser-pages-*.png) for a human to look at.
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
-from test_browser import RERUN_TIMEOUT, free_port, no_errors, shot, wait_healthy
+from test_browser import RERUN_TIMEOUT, no_errors, serve_app, shot
 
 from assessment.demo import DEMO_ORGANISATION, create_demo_organisation
 from assessment.questionnaire import DEFAULT_FOLDER, combine, load_all
@@ -48,28 +45,8 @@ def demo_ids(demo_dir: Path) -> list[int]:
 @pytest.fixture(scope="module")
 def demo_url(demo_dir: Path, demo_ids: list[int]) -> Iterator[str]:
     """The real app on the demo database, with the built-in questionnaires only."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "ASSESSMENT_DATA_DIR": str(demo_dir)}
-    env.pop("DATABASE_URL", None)
-    env.pop("QUESTIONNAIRE_PATH", None)
-    log = demo_dir / "streamlit.log"
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-             "--server.headless", "true", "--server.fileWatcherType", "none"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )
-        try:
-            wait_healthy(url, proc, log)
-            yield url
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    with serve_app(demo_dir, QUESTIONNAIRE_PATH=None) as url:
+        yield url
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ What only a browser shows (the radar's legend, the hidden sidebar) is in test_br
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -35,7 +34,7 @@ DEPARTMENTS = sorted({dep for dep, *_ in DEMO_ORGANISATION})
 NOW = PHASE_NAMES["now"]
 
 
-from tests.test_app import _app_env  # noqa: E402,F401 - the same isolated app environment
+from tests.test_app import _app_env, app, by_label, db, texts  # noqa: E402,F401 - shared app-test helpers
 
 BUILTIN_FOLDER = aq.DEFAULT_FOLDER
 
@@ -50,45 +49,15 @@ def builtin(monkeypatch: pytest.MonkeyPatch) -> list[Questionnaire]:
 
 
 @pytest.fixture
-def db() -> Iterator[Store]:
-    """The same database the app opens."""
-    store = Store.open()
-    yield store
-    store.engine.dispose()
-
-
-@pytest.fixture
 def demo(db: Store, mini: Questionnaire) -> list[int]:
     """The demo organisation on the mini questionnaire, created behind the app's back."""
     return create_demo_organisation(db, mini)
-
-
-def app(assessment_id: int | None = None, page: str | None = None) -> AppTest:
-    """The app after one run, optionally with ?assessment=ID and on another page."""
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    if assessment_id is not None:
-        at.query_params["assessment"] = str(assessment_id)
-    at.run()
-    assert not at.exception
-    if page is not None:
-        at.switch_page(page).run()
-        assert not at.exception
-    return at
 
 
 def run(at: AppTest) -> AppTest:
     at.run()
     assert not at.exception
     return at
-
-
-def texts(elements) -> list[str]:  # noqa: ANN001 - an AppTest ElementList
-    return [e.value for e in elements]
-
-
-def by_label(widgets, label: str):  # noqa: ANN001, ANN201 - AppTest widget lists and widgets
-    [widget] = [w for w in widgets if w.label == label]
-    return widget
 
 
 def click(at: AppTest, label: str) -> AppTest:
