@@ -23,17 +23,16 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine, text
+from sqlalchemy import Column, Integer, MetaData, String, Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from assessment.questionnaire import combine, load_all  # noqa: E402
-from assessment.storage import Store, make_engine  # noqa: E402
+from assessment.storage import Store, make_engine, temporary_schema  # noqa: E402
 
 PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://127.0.0.1:5432/test")
 CHANGE_EVERY = 4  # one voter in four changes their vote
@@ -45,18 +44,9 @@ def sqlite_url() -> Iterator[str]:
         yield f"sqlite:///{Path(tmp) / 'bench.db'}"
 
 
-@contextmanager
-def postgres_url() -> Iterator[str]:
-    schema = f"bench_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+def postgres_url():  # noqa: ANN201 - a context manager yielding a URL
+    """A scratch schema on the PostgreSQL server, dropped afterwards."""
+    return temporary_schema(PG_URL, "bench")
 
 
 def figures(times: list[float], seconds: float) -> dict[str, float]:

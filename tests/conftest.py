@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from assessment.questionnaire import Questionnaire, load_questionnaire
-from assessment.storage import Store, make_engine
+from assessment.storage import Store, make_engine, temporary_schema
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
@@ -55,16 +54,8 @@ def require_postgres() -> None:
 def pg_url() -> Iterator[str]:
     """A fresh schema on the real server, dropped afterwards; yields a URL whose search_path is it."""
     require_postgres()
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with temporary_schema(PG_URL, "t") as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
