@@ -89,18 +89,40 @@ def dim_done(i: int) -> tuple[int, int]:
     return int(row["answered"] + row["na"]), int(row["total"])
 
 
-try:
-    start = int(st.query_params.get("dimension", 0))
-except ValueError:
-    start = 0
-start = min(max(start, 0), len(dims) - 1)
+# Where the facilitator is: a dimension, and inside it a layer. The page shows one layer's questions
+# of one dimension at a time (five cards, not fifteen): the browser redraws fewer elements on every
+# click, and the room reads one block at a time. Next walks the layers, then the dimensions.
+cells: dict[tuple[str, str], list] = {}
+for question in q.questions:
+    cells.setdefault((question.dimension, question.layer), []).append(question)
+layer_names = {x.id: x.name for x in q.layers}
+
+
+def layers_of(i: int) -> list[str]:
+    """The layers with questions in the i-th dimension, in the questionnaire's layer order."""
+    return [layer.id for layer in q.layers if (dims[i].id, layer.id) in cells]
+
+
+steps = [(i, layer) for i in range(len(dims)) for layer in layers_of(i)]
+
+
+def param_int(name: str) -> int:
+    try:
+        return int(st.query_params.get(name, 0))
+    except ValueError:
+        return 0
+
+
 if "dim-index" not in st.session_state or st.session_state.get("dim-of") != aid:
+    start = min(max(param_int("dimension"), 0), len(dims) - 1)
     st.session_state["dim-index"] = start
     st.session_state["dim-of"] = aid
+    st.session_state["layer-step"] = st.query_params.get("layer")
 # Labels must not change while answering: Streamlit matches the selection by its label, so a label
 # with a live count would reset the page to the first dimension (streamlit#11268).
 index = st.selectbox("Dimension", range(len(dims)), key="dim-index",
-                     format_func=lambda i: f"{i + 1}. {dims[i].name}")
+                     format_func=lambda i: f"{i + 1}. {dims[i].name}",
+                     on_change=lambda: st.session_state.update({"layer-step": None}))  # start at its first layer
 presenting = st.session_state.get("presentation", False)
 if not presenting:
     st.caption(" · ".join(
@@ -116,6 +138,26 @@ elif int(row["answered"] + row["na"]) == int(row["total"]):
     st.success(f"{dim.name} is complete: score **{fmt(row['score'])}** / 4 ({names.name(row['score'])}).")
 elif dim.description:
     st.caption(dim.description)
+
+here = layers_of(index)
+if st.session_state.get("layer-step") not in here:
+    st.session_state["layer-step"] = here[0]
+
+
+def cell_done(layer: str) -> str:
+    questions = cells[(dim.id, layer)]
+    done = sum(x.id in counted for x in questions)
+    return f"{'✓ ' if done == len(questions) else ''}{layer_names[layer]} {done}/{len(questions)}"
+
+
+if len(here) > 1 and not presenting:
+    layer = st.segmented_control("Layer", here, key="layer-step", required=True,
+                                 format_func=lambda lid: layer_names[lid])
+    st.caption(" · ".join(cell_done(x) for x in here))
+else:
+    layer = st.session_state["layer-step"]
+st.query_params["layer"] = layer
+
 
 @st.fragment
 def question_card(question) -> None:  # noqa: ANN001 - a questionnaire Question
@@ -162,42 +204,65 @@ def question_card(question) -> None:  # noqa: ANN001 - a questionnaire Question
             st.caption(f"✓ Saved at {saved_at[question.id]}")
 
 
-in_dimension = [x for layer in q.layers for x in q.questions if x.layer == layer.id and x.dimension == dim.id]
-layer_names = {x.id: x.name for x in q.layers}
 if presenting:
-    # One question per screen, readable from the back of the room.
+    # One question per screen, readable from the back of the room: every layer of the dimension in turn.
+    in_dimension = [x for lid in here for x in cells[(dim.id, lid)]]
     pos_key = f"qpos-{aid}-{dim.id}"
     pos = min(st.session_state.get(pos_key, 0), len(in_dimension) - 1)
     question = in_dimension[pos]
+    st.session_state["layer-step"] = question.layer  # leaving presentation mode shows this question's layer
     st.subheader(f"{layer_names[question.layer]} · question {pos + 1} of {len(in_dimension)}")
     question_card(question)
 
     def move(step: int) -> None:
-        st.session_state[pos_key] = pos + step
+        """Relative to the session's position at the click, like the Next/Previous buttons below."""
+        st.session_state[pos_key] = min(max(st.session_state.get(pos_key, 0) + step, 0), len(in_dimension) - 1)
 
     c1, _, c2 = st.columns([1, 3, 1])
     c1.button("← Previous question", disabled=pos == 0, on_click=move, args=(-1,), width="stretch")
     c2.button("Next question →", disabled=pos == len(in_dimension) - 1, on_click=move, args=(1,),
               width="stretch", type="primary")
+    step = steps.index((index, here[0]))  # the bottom buttons move a whole dimension here
 else:
-    for layer in q.layers:
-        questions = [x for x in in_dimension if x.layer == layer.id]
-        if not questions:
-            continue
-        if len(q.layers) > 1:
-            st.subheader(layer.name)
-        for question in questions:
-            question_card(question)
+    if len(q.layers) > 1:
+        st.subheader(f"{layer_names[layer]} · {dim.name}")
+    for question in cells[(dim.id, layer)]:
+        question_card(question)
+    step = steps.index((index, layer))
 
 
-def go_to(i: int) -> None:
-    """Button callback: the selectbox's key may only change before the widget is drawn."""
-    st.session_state["dim-index"] = i
+def neighbour(at: int, direction: int, whole_dimensions: bool) -> int | None:
+    """The step before (-1) or after (+1) step `at`; with whole_dimensions, the first step of the
+    dimension before or after (presentation mode walks questions itself, the buttons walk dimensions)."""
+    target = at + direction
+    if whole_dimensions:
+        dim_index = steps[at][0] + direction
+        target = next((k for k, (i, _) in enumerate(steps) if i == dim_index), -1)
+    return target if 0 <= target < len(steps) else None
+
+
+def go(direction: int) -> None:
+    """Button callback, relative to where the session is now (not where the page was drawn), so a
+    click that lands while a rerun is still drawing moves one step, from the right place."""
+    i = st.session_state.get("dim-index", 0)
+    lid = st.session_state.get("layer-step")
+    at = steps.index((i, lid)) if (i, lid) in steps else steps.index((i, layers_of(i)[0]))
+    target = neighbour(at, direction, st.session_state.get("presentation", False))
+    if target is not None:
+        st.session_state["dim-index"], st.session_state["layer-step"] = steps[target]
+
+
+def step_label(target: int) -> str:
+    i, lid = steps[target]
+    return dims[i].name if presenting or len(q.layers) == 1 else f"{layer_names[lid]} · {dims[i].name}"
 
 
 prev_col, _, next_col = st.columns([1, 3, 1])
-prev_col.button("← Previous", disabled=index == 0, width="stretch", on_click=go_to, args=(index - 1,))
-if index < len(dims) - 1:
-    next_col.button("Next →", type="primary", width="stretch", on_click=go_to, args=(index + 1,))
+before, after = neighbour(step, -1, presenting), neighbour(step, +1, presenting)
+prev_col.button("← Previous", disabled=before is None, width="stretch", on_click=go, args=(-1,),
+                help=None if before is None else f"Back to {step_label(before)}")
+if after is not None:
+    next_col.button("Next →", type="primary", width="stretch", on_click=go, args=(+1,),
+                    help=f"On to {step_label(after)}")
 elif next_col.button("See results →", type="primary", width="stretch"):
     st.switch_page("app_pages/results.py")

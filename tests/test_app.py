@@ -158,12 +158,13 @@ def test_create_assessment_opens_it_in_the_questionnaire(db: Store) -> None:
     assert texts(at.title) == ["Questionnaire"]
     assert at.query_params["assessment"] == str(record.id)
     assert any("Q4 baseline" in t for t in texts(at.caption))
-    # The first dimension (governance) has two questions in each of the two layers.
-    assert [r.key for r in at.radio] == [
-        level_key(record.id, q) for q in
-        ["alpha.governance.q1", "alpha.governance.q2", "beta.governance.q1", "beta.governance.q2"]
-    ]
-    assert texts(at.subheader) == ["Alpha", "Beta"]
+    # The first dimension (governance) has two questions in each of the two layers: one layer at a time.
+    first_layer = ["alpha.governance.q1", "alpha.governance.q2"]
+    assert [r.key for r in at.radio] == [level_key(record.id, q) for q in first_layer]
+    assert texts(at.subheader) == ["Alpha · Governance & compliance"]
+    layer = at.button_group(key="layer-step")
+    assert (layer.value, layer.options) == ("alpha", ["Alpha", "Beta"])
+    assert "Alpha 0/2 · Beta 0/2" in texts(at.caption)
 
 
 def test_create_without_a_name_shows_an_error_and_creates_nothing(db: Store) -> None:
@@ -217,6 +218,7 @@ def test_choosing_a_level_saves_it_at_once(db: Store, aid: int) -> None:
     assert at.get("progress")[0].proto.text == "1 of 8 questions answered"
 
     at.radio(key=level_key(aid, "alpha.governance.q1")).set_value("3").run()
+    show_layer(at, "beta")
     at.radio(key=level_key(aid, "beta.governance.q1")).set_value("na").run()
     assert not at.exception
     answers = db.answers(aid)
@@ -240,6 +242,7 @@ def test_note_and_evidence_link_are_saved(db: Store, aid: int) -> None:
 
 def test_a_note_alone_is_saved_without_a_level(db: Store, aid: int) -> None:
     at = app(aid, page=QUESTIONNAIRE)
+    show_layer(at, "beta")
     at.text_area(key=f"note-{aid}-beta.governance.q2").input("Ask the security team.").run()
     assert not at.exception
     saved = db.answers(aid)["beta.governance.q2"]
@@ -251,10 +254,13 @@ def test_saved_answers_and_notes_are_shown_when_the_page_is_opened_again(db: Sto
     db.save_answer(aid, "beta.governance.q2", na=True)
     at = app(aid, page=QUESTIONNAIRE)
     assert at.radio(key=level_key(aid, "alpha.governance.q1")).value == "4"
-    assert at.radio(key=level_key(aid, "beta.governance.q2")).value == "na"
     assert at.radio(key=level_key(aid, "alpha.governance.q2")).value is None
     assert at.text_area(key=f"note-{aid}-alpha.governance.q1").value == "Automated gate in CI"
     assert at.get("progress")[0].proto.text == "2 of 8 questions answered"
+    assert "✓ Alpha 1/2 · Beta 1/2" not in texts(at.caption)
+    assert "Alpha 1/2 · Beta 1/2" in texts(at.caption)
+    show_layer(at, "beta")
+    assert at.radio(key=level_key(aid, "beta.governance.q2")).value == "na"
 
 
 # --- dimension navigation ------------------------------------------------------------------------
@@ -270,43 +276,77 @@ def click(at: AppTest, label: str) -> AppTest:
     return at
 
 
-def test_next_and_previous_walk_through_the_dimensions(aid: int) -> None:
+def show_layer(at: AppTest, layer: str) -> AppTest:
+    """Pick a layer in the Questionnaire's layer control."""
+    at.button_group(key="layer-step").set_value(layer).run()
+    assert not at.exception
+    return at
+
+
+def test_next_and_previous_walk_through_the_layers_then_the_dimensions(aid: int) -> None:
     at = app(aid, page=QUESTIONNAIRE)
     assert at.selectbox(key="dim-index").value == 0
     assert by_label(at.button, "← Previous").disabled
+    assert radio_questions(at, aid) == ["alpha.governance.q1", "alpha.governance.q2"]
+    assert by_label(at.button, "Next →").help == "On to Beta · Governance & compliance"
+
+    click(at, "Next →")
+    assert at.selectbox(key="dim-index").value == 0
+    assert at.button_group(key="layer-step").value == "beta"
+    assert radio_questions(at, aid) == ["beta.governance.q1", "beta.governance.q2"]
+    assert at.query_params["layer"] == "beta"
 
     click(at, "Next →")
     assert at.selectbox(key="dim-index").value == 1
-    assert radio_questions(at, aid) == ["alpha.monitoring.q1", "beta.monitoring.q1"]
+    assert radio_questions(at, aid) == ["alpha.monitoring.q1"]
     assert at.query_params["dimension"] == "1"
+    assert at.query_params["layer"] == "alpha"
 
-    click(at, "Next →")
-    assert radio_questions(at, aid) == ["alpha.cost.q1", "beta.cost.q1"]
+    for _ in range(3):
+        click(at, "Next →")
+    assert radio_questions(at, aid) == ["beta.cost.q1"]
     assert "Next →" not in [b.label for b in at.button]
 
     click(at, "← Previous")
+    assert at.selectbox(key="dim-index").value == 2
+    assert radio_questions(at, aid) == ["alpha.cost.q1"]
+    click(at, "← Previous")
     assert at.selectbox(key="dim-index").value == 1
-    assert radio_questions(at, aid) == ["alpha.monitoring.q1", "beta.monitoring.q1"]
+    assert radio_questions(at, aid) == ["beta.monitoring.q1"]
 
 
-def test_the_dimension_selectbox_and_the_url_choose_the_dimension(aid: int) -> None:
+def test_the_selectbox_layer_control_and_the_url_choose_what_is_shown(aid: int) -> None:
     at = app(aid, page=QUESTIONNAIRE)
+    show_layer(at, "beta")
     at.selectbox(key="dim-index").set_value(2).run()
     assert not at.exception
-    assert radio_questions(at, aid) == ["alpha.cost.q1", "beta.cost.q1"]
+    assert radio_questions(at, aid) == ["alpha.cost.q1"]  # a new dimension starts at its first layer
+    show_layer(at, "beta")
+    assert radio_questions(at, aid) == ["beta.cost.q1"]
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
     at.query_params["assessment"] = str(aid)
     at.query_params["dimension"] = "1"
+    at.query_params["layer"] = "beta"
     at.run().switch_page(QUESTIONNAIRE).run()
     assert not at.exception
-    assert radio_questions(at, aid) == ["alpha.monitoring.q1", "beta.monitoring.q1"]
+    assert radio_questions(at, aid) == ["beta.monitoring.q1"]
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+    at.query_params["assessment"] = str(aid)
+    at.query_params["dimension"] = "x"
+    at.query_params["layer"] = "<script>"
+    at.run().switch_page(QUESTIONNAIRE).run()
+    assert not at.exception
+    assert radio_questions(at, aid) == ["alpha.governance.q1", "alpha.governance.q2"]
 
 
 def test_a_complete_dimension_shows_its_score(aid: int) -> None:
     at = app(aid, page=QUESTIONNAIRE)
-    click(at, "Next →")
+    at.selectbox(key="dim-index").set_value(1).run()
     at.radio(key=level_key(aid, "alpha.monitoring.q1")).set_value("3").run()
+    assert not any("is complete" in t for t in texts(at.success))
+    show_layer(at, "beta")
     at.radio(key=level_key(aid, "beta.monitoring.q1")).set_value("1").run()
     assert not at.exception
     assert any("Monitoring & observability is complete: score **2.0**" in t for t in texts(at.success))
@@ -316,6 +356,7 @@ def test_see_results_on_the_last_dimension_opens_results(aid: int) -> None:
     at = app(aid, page=QUESTIONNAIRE)
     at.selectbox(key="dim-index").set_value(2).run()
     at.radio(key=level_key(aid, "alpha.cost.q1")).set_value("2").run()
+    click(at, "Next →")
     click(at, "See results →")
     assert texts(at.title) == ["Results"]
     assert metric(at, "Overall") == "2.0 / 4"

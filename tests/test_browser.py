@@ -66,12 +66,13 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @contextlib.contextmanager
-def serve_app(data_dir: Path, **env_overrides: str | None) -> Iterator[str]:
-    """`streamlit run app.py` on a free port with its own data folder; yields its URL, stops it after.
+def serve_app(data_dir: Path, port: int | None = None, **env_overrides: str | None) -> Iterator[str]:
+    """`streamlit run app.py` on `port` (default: a free one) with its own data folder; yields its URL,
+    stops it after.
 
     `env_overrides` set variables, or remove them when None (DATABASE_URL is always removed).
     """
-    port = free_port()
+    port = port or free_port()
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "ASSESSMENT_DATA_DIR": str(data_dir)}
     env.pop("DATABASE_URL", None)
@@ -149,13 +150,19 @@ def create_assessment(page: Page, name: str) -> None:
     page.get_by_role("button", name="Create assessment").click()
 
 
-# The first dimension (governance) shows these questions, in layer order, each with one radio.
+# The first dimension (governance) shows these questions, one layer at a time, each with one radio.
 FIRST_DIMENSION = [
     "Question 1 about governance & compliance in alpha?",
     "Question 2 about governance & compliance in alpha?",
     "Question 5 about governance & compliance in beta?",
     "Question 6 about governance & compliance in beta?",
 ]
+
+
+def show_layer(page: Page, name: str) -> None:
+    """Click a layer in the Questionnaire's layer control and wait for its questions."""
+    page.get_by_test_id("stButtonGroup").get_by_role("radio", name=name, exact=True).click()
+    expect(page.get_by_role("heading", name=re.compile(rf"^{name} · "))).to_be_visible()
 
 
 def level_radio(page: Page, question: str) -> Locator:
@@ -203,26 +210,33 @@ def test_create_answer_reload_results_and_pdf(page: Page, app_url: str, data_dir
     expect(page.get_by_text("Browser baseline", exact=False).first).to_be_visible()
     expect(page).to_have_url(re.compile(r"[?&]assessment=\d+"))
     aid = int(re.search(r"assessment=(\d+)", page.url).group(1))
-    expect(page.get_by_test_id("stRadio")).to_have_count(4)
+    expect(page.get_by_test_id("stRadio")).to_have_count(2)  # the first layer's two questions
 
     for n, (text, _, label, _) in enumerate(ANSWERS, start=1):
+        if "beta" in text:
+            show_layer(page, "Beta")
         radio = level_radio(page, text)
         radio.get_by_text(label, exact=True).click()
         expect(page.get_by_text(f"{n} of 8 questions answered")).to_be_visible()
         expect(radio.get_by_role("radio", name=label)).to_be_checked()
-    expect(page.get_by_text("✓ Saved at")).to_have_count(3)
+    expect(page.get_by_text("✓ Saved at")).to_have_count(1)  # the beta question on screen
+    expect(page.get_by_text("✓ Alpha 2/2 · Beta 1/2")).to_be_visible()
     no_errors(page)
     shot(page, "questionnaire")
 
-    # Reload: a new session; the URL alone brings back the assessment and its answers.
+    # Reload: a new session; the URL alone brings back the assessment, the layer and the answers.
     page.reload()
     expect(page.get_by_role("heading", name="Questionnaire")).to_be_visible()
-    expect(page.get_by_test_id("stRadio")).to_have_count(4)
+    expect(page.get_by_role("heading", name="Beta · Governance & compliance")).to_be_visible()
+    expect(page.get_by_test_id("stRadio")).to_have_count(2)
     expect(page.get_by_text("3 of 8 questions answered")).to_be_visible()
-    for text, _, label, _ in ANSWERS:
+    for text, _, label, _ in reversed(ANSWERS):
+        if "alpha" in text:
+            show_layer(page, "Alpha")
         radio = level_radio(page, text)
         expect(radio.get_by_role("radio", name=label)).to_be_checked()
         expect(radio.get_by_role("radio", checked=True)).to_have_count(1)
+    show_layer(page, "Beta")
     unanswered = level_radio(page, "Question 6 about governance & compliance in beta?")
     expect(unanswered.get_by_role("radio", checked=True)).to_have_count(0)
     no_errors(page)
@@ -275,18 +289,27 @@ def test_the_dimension_stays_put_while_answering(page: Page, app_url: str, data_
     page.goto(f"{app_url}/questionnaire?assessment={aid}")
     expect(page.get_by_text(FIRST_DIMENSION[0], exact=True).first).to_be_visible()
 
-    page.get_by_role("button", name="Next →").click()
-    monitoring = "Question 3 about monitoring & observability in alpha?"
-    expect(page.get_by_text(monitoring, exact=True).first).to_be_visible()
-    for n, label in enumerate(["2 · Repeatable", "3 · Defined"], start=1):
-        page.get_by_test_id("stRadio").nth(n - 1).get_by_text(label, exact=True).click()
-        expect(page.get_by_text(f"{n} of 8 questions answered")).to_be_visible()
+    page.get_by_role("button", name="Next →").click()  # the same dimension's next layer
+    expect(page.get_by_text(FIRST_DIMENSION[2], exact=True).first).to_be_visible()
+    expect(page).to_have_url(re.compile(r"[?&]layer=beta\b"))
+    page.get_by_role("button", name="Next →").click()  # the next dimension's first layer
+    steps = [("alpha", 3, "2 · Repeatable"), ("beta", 7, "3 · Defined")]  # layer, question number, level
+    for n, (layer, number, label) in enumerate(steps, start=1):
+        monitoring = f"Question {number} about monitoring & observability in {layer}?"
         expect(page.get_by_text(monitoring, exact=True).first).to_be_visible()
+        page.get_by_test_id("stRadio").first.get_by_text(label, exact=True).click()
+        expect(page.get_by_text(f"{n} of 8 questions answered")).to_be_visible()
+        expect(page.get_by_text(monitoring, exact=True).first).to_be_visible()  # it stays put
         expect(page).to_have_url(re.compile(r"[?&]dimension=1\b"))
+        expect(page).to_have_url(re.compile(rf"[?&]layer={layer}\b"))
+        if layer == "alpha":
+            page.get_by_role("button", name="Next →").click()
     expect(page.get_by_text("Monitoring & observability is complete")).to_be_visible()
     no_errors(page)
     shot(page, "questionnaire-second-dimension")
 
     page.get_by_role("button", name="Next →").click()
     expect(page.get_by_text("Question 4 about cost optimisation in alpha?", exact=True).first).to_be_visible()
+    page.get_by_role("button", name="Next →").click()
+    expect(page.get_by_text("Question 8 about cost optimisation in beta?", exact=True).first).to_be_visible()
     expect(page.get_by_role("button", name="See results →")).to_be_visible()
