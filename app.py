@@ -2,20 +2,23 @@
 
 import streamlit as st
 
-from app_pages.shared import FACILITATOR_KEY, login_required, open_store
+from app_pages.shared import current_facilitator, log_out, login_required, open_store, write_login_cookie
 
 st.set_page_config(page_title="AI Ops Maturity", page_icon=":material/monitoring:", layout="wide")
 
 # A participant (?join=CODE) reaches the voting page and nothing else; facilitators log in first when
-# login is required (an account exists, or ASSESSMENT_REQUIRE_LOGIN=1).
+# login is required (an account exists, single sign-on is configured, or ASSESSMENT_REQUIRE_LOGIN=1).
 if "join" in st.query_params:
     st.navigation([st.Page("app_pages/vote.py", title="Vote", icon=":material/how_to_vote:")],
                   position="hidden").run()
     st.stop()
 _store = open_store()
-if login_required(_store) and not st.session_state.get(FACILITATOR_KEY):
+needs_login = login_required(_store)
+facilitator = current_facilitator(_store) if needs_login else None
+if needs_login and not facilitator:
     st.navigation([st.Page("app_pages/login.py", title="Log in", icon=":material/login:")], position="hidden").run()
     st.stop()
+write_login_cookie()  # after a login: the browser keeps the token, so a reload stays logged in
 
 pages = [
     st.Page("app_pages/assessments.py", title="Assessments", icon=":material/folder_open:", default=True),
@@ -29,9 +32,9 @@ pages = [
     st.Page("app_pages/data.py", title="Data", icon=":material/database:"),
 ]
 page = st.navigation(pages)
-if st.session_state.get(FACILITATOR_KEY):
-    st.sidebar.caption(f"Logged in as **{st.session_state[FACILITATOR_KEY]}**")
-    st.sidebar.button("Log out", key="logout", on_click=lambda: st.session_state.pop(FACILITATOR_KEY, None))
+if facilitator:
+    st.sidebar.caption(f"Logged in as **{facilitator}**")
+    st.sidebar.button("Log out", key="logout", on_click=log_out, args=(_store,))
 
 # Presentation mode: large type and no sidebar, for a projector; the Questionnaire shows one
 # question per screen. The switch lives in the sidebar and, once it is hidden, at the top of the page.

@@ -1,30 +1,48 @@
 """Facilitator login: shown instead of every page while login is required and nobody has logged in.
 
-Login is required once a facilitator account exists (`python -m assessment user add NAME`) or when
+Login is required once a facilitator account exists (`python -m assessment user add NAME`), when single
+sign-on is configured (an `[auth]` section in `.streamlit/secrets.toml`), or when
 ASSESSMENT_REQUIRE_LOGIN=1. Participants never need it: they come in through `?join=CODE`.
 """
 
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.errors import StreamlitAuthError, StreamlitMissingAuthlibError
 
-from app_pages.shared import FACILITATOR_KEY, open_store
+from app_pages.shared import log_in, open_store, sso_configured, write_login_cookie
+from assessment.storage import StorageError
 from assessment.workshop import normalise_code
 
 store = open_store()
+sso, accounts = sso_configured(), store.has_users()
 
 st.title("Facilitator login")
-if not store.has_users():
+if sso:
+    if st.button("Log in with single sign-on", type="primary", icon=":material/key:"):
+        try:
+            st.login()
+        except StreamlitMissingAuthlibError:
+            st.error("Single sign-on needs Authlib on the server: run `pip install -e '.[sso]'` in the app's "
+                     "folder, then restart the app.")
+        except StreamlitAuthError as exc:
+            st.error(f"Single sign-on is not set up correctly in `.streamlit/secrets.toml`: {exc}")
+elif not accounts:
     st.warning("Login is required (ASSESSMENT_REQUIRE_LOGIN=1) but no facilitator account exists yet. "
                "Create one on the server: `python -m assessment user add NAME`.")
-with st.form("login"):
-    name = st.text_input("User name")
-    password = st.text_input("Password", type="password")
-    if st.form_submit_button("Log in", type="primary"):
-        if store.check_password(name, password):
-            st.session_state[FACILITATOR_KEY] = name.strip()
-            st.rerun()
-        st.error("Wrong user name or password.")
+if accounts:
+    with st.form("login"):
+        name = st.text_input("User name")
+        password = st.text_input("Password", type="password")
+        if st.form_submit_button("Log in", type="primary" if not sso else "secondary"):
+            if store.check_password(name, password):
+                try:
+                    log_in(store, name)
+                except StorageError as exc:
+                    st.error(f"Cannot log in: {exc}.")
+                    st.stop()
+                st.rerun()
+            st.error("Wrong user name or password.")
 
 st.divider()
 st.markdown("**Joining a workshop?** Enter the code on the screen.")
@@ -33,3 +51,5 @@ with st.form("code"):
     if st.form_submit_button("Join"):
         st.query_params["join"] = normalise_code(code)
         st.rerun()
+
+write_login_cookie()  # after a logout: the browser forgets the token

@@ -6,16 +6,20 @@ The current assessment lives in the URL (`?assessment=ID`) so a reload or a shar
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import threading
 
 import streamlit as st
 
 from assessment.questionnaire import Questionnaire, QuestionnaireError, load_all, questionnaire_files
-from assessment.storage import AssessmentRecord, NotFound, StorageError, Store
+from assessment.storage import AssessmentRecord, NotFound, StorageError, Store, login_lifetime
 
 CURRENT_KEY = "current-assessment"  # session copy of ?assessment=ID
 FACILITATOR_KEY = "facilitator"  # the logged-in facilitator's name
+SESSION_COOKIE = "aiops_session"  # the browser's copy of the login token: a reload starts a new session
+TOKEN_KEY = "login-token"  # this session's login token
+COOKIE_KEY = "login-cookie"  # what the next run writes to the browser's cookie: a token, or "" to delete it
 
 
 @st.cache_resource(show_spinner="Opening the database…")
@@ -76,8 +80,89 @@ def open_store() -> Store:
 
 
 def login_required(store: Store) -> bool:
-    """Facilitator pages need a login once an account exists, or when ASSESSMENT_REQUIRE_LOGIN=1."""
-    return os.environ.get("ASSESSMENT_REQUIRE_LOGIN") == "1" or store.has_users()
+    """Facilitator pages need a login once an account exists, single sign-on is configured, or
+    ASSESSMENT_REQUIRE_LOGIN=1."""
+    return os.environ.get("ASSESSMENT_REQUIRE_LOGIN") == "1" or sso_configured() or store.has_users()
+
+
+# --- facilitator login ------------------------------------------------------------------------
+# A password login is a row in the database (`Store.start_login_session`) and a cookie holding its
+# token; every run checks the token, so a logout, or an expiry, counts at once on every server.
+# Single sign-on is Streamlit's own (`st.login`, its own cookie); we only read `st.user`.
+
+
+def session_cookie() -> str | None:
+    """The login token the browser sent when this session started (a reload starts a new session)."""
+    value = st.context.cookies.get(SESSION_COOKIE)
+    return value if isinstance(value, str) else None  # AppTest's stand-in browser sends a mock
+
+
+def sso_configured() -> bool:
+    """True when `.streamlit/secrets.toml` has an `[auth]` section, so `st.login` can be offered."""
+    try:
+        return "auth" in st.secrets
+    except FileNotFoundError:  # no secrets file at all (Streamlit raises a subclass of it)
+        return False
+
+
+def sso_name() -> str | None:
+    """The name (or e-mail) of someone logged in through single sign-on, else None."""
+    if not sso_configured() or not st.user.get("is_logged_in"):
+        return None
+    return str(st.user.get("name") or st.user.get("email") or "single sign-on user")
+
+
+def current_facilitator(store: Store) -> str | None:
+    """Who is logged in: this session's login, the cookie's (after a reload), or the SSO user; else None."""
+    for token in (st.session_state.get(TOKEN_KEY), session_cookie()):
+        name = store.user_for_token(token)
+        if name:
+            st.session_state[TOKEN_KEY] = token
+            st.session_state[FACILITATOR_KEY] = name
+            return name
+    st.session_state.pop(TOKEN_KEY, None)
+    name = sso_name()
+    if name:
+        st.session_state[FACILITATOR_KEY] = name
+    else:
+        st.session_state.pop(FACILITATOR_KEY, None)
+    return name
+
+
+def log_in(store: Store, name: str) -> None:
+    """After a correct password: a login session in the database, its token kept for the browser's cookie."""
+    token = store.start_login_session(name)
+    st.session_state[TOKEN_KEY] = st.session_state[COOKIE_KEY] = token
+    st.session_state[FACILITATOR_KEY] = name.strip()
+
+
+def log_out(store: Store) -> None:
+    """End the login everywhere: the database session (so the cookie is worthless), the cookie, SSO's own."""
+    for token in (st.session_state.pop(TOKEN_KEY, None), session_cookie()):
+        store.end_login_session(token)
+    st.session_state[COOKIE_KEY] = ""
+    st.session_state.pop(FACILITATOR_KEY, None)
+    if sso_name():
+        st.logout()  # Streamlit clears its identity cookie and starts a new session
+
+
+def cookie_script(token: str, max_age: int) -> str:
+    """JavaScript that stores (or, with max_age 0, deletes) the login cookie on the app's own origin."""
+    value = json.dumps(f"{SESSION_COOKIE}={token}; Path=/; SameSite=Strict; Max-Age={max_age}")
+    return f"<script>document.cookie = {value} + (location.protocol === 'https:' ? '; Secure' : '');</script>"
+
+
+def write_login_cookie() -> None:
+    """Hand a pending change to the browser: a new login's token, or the cookie's deletion after a logout.
+
+    Streamlit has no cookie setter, so a script sets it; `st.html` runs it in the page itself (not in an
+    iframe), so the cookie lands on the app's origin. The app calls this after the login check, the
+    login page at its end: the two scripts never take the same place on the page, so each one runs.
+    """
+    value = st.session_state.pop(COOKIE_KEY, None)
+    if value is not None:
+        max_age = int(login_lifetime().total_seconds()) if value else 0
+        st.html(cookie_script(value, max_age), unsafe_allow_javascript=True)
 
 
 def current_assessment(store: Store) -> AssessmentRecord | None:

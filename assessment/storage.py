@@ -9,8 +9,10 @@ The schema is created and upgraded by Alembic migrations (`assessment/migrations
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
+import secrets
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -168,7 +170,19 @@ users = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
+# Facilitator logins (migration 0003): the browser keeps a random token in a cookie, the database only
+# its SHA-256, so a copy of the database lets nobody log in. Logging out deletes the row.
+login_sessions = Table(
+    "login_sessions", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False, index=True),
+)
+
 DEFAULT_ORGANISATION = "My organisation"
+DEFAULT_LOGIN_HOURS = 12.0  # a workshop day
 
 
 # --- errors -------------------------------------------------------------------
@@ -347,6 +361,22 @@ def describe_url(url: str) -> str:
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def login_lifetime() -> dt.timedelta:
+    """How long a facilitator login lasts: ASSESSMENT_LOGIN_HOURS, or 12 hours."""
+    raw = os.environ.get("ASSESSMENT_LOGIN_HOURS", "")
+    try:
+        hours = float(raw) if raw.strip() else DEFAULT_LOGIN_HOURS
+    except ValueError:
+        raise StorageError(f"ASSESSMENT_LOGIN_HOURS must be a number of hours, not {raw!r}") from None
+    if not 0 < hours <= 24 * 366:
+        raise StorageError(f"ASSESSMENT_LOGIN_HOURS must be more than 0 and at most a year, not {raw!r}")
+    return dt.timedelta(hours=hours)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 # save_answer's statements, built once: executing the same statement objects with parameters skips
@@ -1090,6 +1120,48 @@ class Store:
         except (VerificationError, InvalidHashError):
             return False
 
+    # --- facilitator login sessions (the cookie that survives a reload) ---
+
+    def start_login_session(self, name: str, lifetime: dt.timedelta | None = None) -> str:
+        """Log a facilitator in: a new random token for the browser's cookie (only its hash is stored).
+
+        `lifetime` defaults to `login_lifetime()`. Expired sessions of anyone are swept out on the way.
+        """
+        token = secrets.token_urlsafe(32)
+        now = _now()
+        with self._write() as conn:
+            user_id = conn.scalar(select(users.c.id).where(users.c.name == name.strip()))
+            if user_id is None:
+                raise NotFound(f"no facilitator account named {name.strip()!r}")
+            conn.execute(login_sessions.delete().where(login_sessions.c.expires_at <= now))
+            conn.execute(login_sessions.insert().values(
+                token_hash=_token_hash(token), user_id=user_id, created_at=now,
+                expires_at=now + (lifetime if lifetime is not None else login_lifetime())))
+        return token
+
+    def user_for_token(self, token: str | None) -> str | None:
+        """The facilitator a session token belongs to; None when it is unknown, ended or expired."""
+        if not token:
+            return None
+        digest = _token_hash(token)
+        with self._read() as conn:
+            row = conn.execute(
+                select(users.c.name, login_sessions.c.expires_at)
+                .select_from(login_sessions.join(users, users.c.id == login_sessions.c.user_id))
+                .where(login_sessions.c.token_hash == digest)).first()
+        if row is None:
+            return None
+        if _aware(row.expires_at) <= _now():
+            self.end_login_session(token)
+            return None
+        return row.name
+
+    def end_login_session(self, token: str | None) -> None:
+        """Log out: the token stops working on every server sharing this database. Unknown tokens are fine."""
+        if token:
+            with self._write() as conn:
+                conn.execute(login_sessions.delete().where(login_sessions.c.token_hash == _token_hash(token)))
+
     def comparable(self, assessment_ids: list[int]) -> list[Any]:
         """The assessments as `compare.Assessment` values, for comparisons and trends."""
         from assessment.compare import Assessment
@@ -1143,7 +1215,10 @@ class Store:
         return Path(self.engine.url.database)
 
     def backup_sqlite(self, target: Path) -> None:
-        """Copy the live SQLite database with SQLite's online backup API (safe while others write)."""
+        """Copy the live SQLite database with SQLite's online backup API (safe while others write).
+
+        Everything is copied (facilitator accounts too) except the login sessions.
+        """
         self._sqlite_path("a .db backup")
         part = target.with_name(target.name + ".part")
         part.unlink(missing_ok=True)
@@ -1151,13 +1226,20 @@ class Store:
             copy = sqlite3.connect(part)
             try:
                 conn.connection.driver_connection.backup(copy)
+                # Login sessions stay behind: a restored backup must not bring back a logout.
+                if copy.execute("SELECT 1 FROM sqlite_master WHERE name = 'login_sessions'").fetchone():
+                    copy.execute("DELETE FROM login_sessions")
+                    copy.commit()
                 copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal beside it
             finally:
                 copy.close()
         os.replace(part, target)
 
     def restore_sqlite(self, source: Path, *, replace: bool = False) -> int:
-        """Replace this SQLite database with a .db backup, in one step; returns the assessments restored."""
+        """Replace this SQLite database with a .db backup, in one step; returns the assessments restored.
+
+        Facilitator accounts come from the backup, and every login session ends.
+        """
         self._sqlite_path("a .db restore")
         try:
             backup = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
@@ -1181,6 +1263,9 @@ class Store:
         finally:
             backup.close()
         self.upgrade()  # a backup from an older version is migrated like any database
+        with self._write() as conn:
+            # The restored users table may give an id to someone else: every facilitator logs in again.
+            conn.execute(login_sessions.delete())
         return count
 
     def count_assessments(self) -> int:
