@@ -10,7 +10,7 @@ from __future__ import annotations
 import streamlit as st
 from streamlit.errors import StreamlitAuthError, StreamlitMissingAuthlibError
 
-from app_pages.shared import log_in, open_store, sso_configured, write_login_cookie
+from app_pages.shared import log_in, open_store, sso_configured, sso_refused, write_login_cookie
 from assessment.storage import StorageError
 from assessment.workshop import normalise_code
 
@@ -18,7 +18,11 @@ store = open_store()
 sso, accounts = sso_configured(), store.has_users()
 
 st.title("Facilitator login")
-if sso:
+if refused := sso_refused():
+    st.error(f"{refused} is signed in through single sign-on but is not allowed to run assessments here "
+             "(ASSESSMENT_SSO_ALLOWED). Sign out, then sign in with an allowed account.")
+    st.button("Sign out of single sign-on", on_click=st.logout)
+elif sso:
     if st.button("Log in with single sign-on", type="primary", icon=":material/key:"):
         try:
             st.login()

@@ -12,6 +12,7 @@ import threading
 
 import streamlit as st
 
+from assessment.access import ALLOWED_ENV, sso_allowed
 from assessment.questionnaire import Questionnaire, QuestionnaireError, load_all, questionnaire_files
 from assessment.storage import AssessmentRecord, NotFound, StorageError, Store, login_lifetime
 
@@ -106,10 +107,20 @@ def sso_configured() -> bool:
 
 
 def sso_name() -> str | None:
-    """The name (or e-mail) of someone logged in through single sign-on, else None."""
-    if not sso_configured() or not st.user.get("is_logged_in"):
+    """The name (or e-mail) of someone logged in through single sign-on and allowed in, else None."""
+    if not sso_configured() or not st.user.get("is_logged_in") or sso_refused():
         return None
     return str(st.user.get("name") or st.user.get("email") or "single sign-on user")
+
+
+def sso_refused() -> str | None:
+    """The e-mail of someone signed in through single sign-on whom ASSESSMENT_SSO_ALLOWED keeps out."""
+    if not sso_configured() or not st.user.get("is_logged_in"):
+        return None
+    email = st.user.get("email")
+    if sso_allowed(email, os.environ.get(ALLOWED_ENV, "")):
+        return None
+    return str(email or st.user.get("name") or "this account")
 
 
 def current_facilitator(store: Store) -> str | None:

@@ -19,6 +19,7 @@ from streamlit.testing.v1 import AppTest
 from test_app import ROOT, _app_env, app, by_label, db, texts  # noqa: F401 - _app_env, db: fixtures
 
 import assessment.storage as storage
+from assessment.access import sso_allowed
 from assessment.migrations import alembic_config, current_revision
 from assessment.questionnaire import Questionnaire
 from assessment.storage import NotFound, StorageError, Store, login_lifetime, make_engine
@@ -296,3 +297,36 @@ def test_a_platform_user_without_auth_config_is_not_a_facilitator(db: Store) -> 
     at.user = {"is_logged_in": True, "email": "someone@example.org"}  # no [auth] section: not ours
     at.run()
     assert texts(at.title) == ["Facilitator login"]
+
+
+def test_single_sign_on_users_outside_the_allow_list_stay_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ASSESSMENT_SSO_ALLOWED", "example.org, guest@partner.com")
+    for email, allowed in [("grace@example.org", True), ("Guest@Partner.com", True), ("eve@evil.org", False),
+                           ("grace@example.org.evil.org", False)]:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+        at.secrets["auth"] = AUTH
+        at.user = {"is_logged_in": True, "name": "Someone", "email": email}
+        at.run()
+        assert not at.exception
+        assert texts(at.title) == (["Assessments"] if allowed else ["Facilitator login"]), email
+        if not allowed:
+            assert any(f"{email} is signed in through single sign-on but is not allowed" in e
+                       for e in texts(at.error))
+            by_label(at.button, "Sign out of single sign-on").click().run()
+            assert at.user.get("is_logged_in") is False
+
+
+@pytest.mark.parametrize(("email", "rule", "allowed"), [
+    ("ada@example.org", "", True),
+    (None, "", True),
+    ("ada@example.org", "example.org", True),
+    ("ada@example.org", "@EXAMPLE.org", True),
+    ("ada@sub.example.org", "example.org", False),
+    ("ada@example.org", "bob@example.org", False),
+    ("bob@example.org", " , bob@example.org ,", True),
+    (None, "example.org", False),
+    ("not-an-email", "example.org", False),
+    ("a@b@example.org", "example.org", False),
+])
+def test_the_sso_allow_rule(email: str | None, rule: str, allowed: bool) -> None:
+    assert sso_allowed(email, rule) is allowed
