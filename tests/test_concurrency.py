@@ -12,6 +12,7 @@ import datetime as dt
 import multiprocessing
 from typing import Any
 
+from assessment.migrations import current_revision
 from assessment.questionnaire import Questionnaire
 from assessment.storage import Conflict, Store, make_engine
 
@@ -44,6 +45,17 @@ def _editor(url: str, assessment_id: int, question_id: str, level: int, barrier:
         return "conflict", (exc.theirs.level, exc.theirs.answered_by, exc.mine["level"])
     finally:
         store.engine.dispose()
+
+
+def _start_server(url: str, barrier: Any) -> str | None:
+    """What an app server does first: open the database, migrating it. All processes at once."""
+    engine = make_engine(url)
+    barrier.wait(timeout=60)
+    try:
+        Store(engine).upgrade()
+        return current_revision(engine)
+    finally:
+        engine.dispose()
 
 
 def _new(store: Store, q: Questionnaire) -> int:
@@ -79,3 +91,12 @@ def test_a_conflicting_edit_from_two_processes_is_detected(store: Store, db_url:
     assert loser == (winner_level, f"editor {winner_level}", 6 - winner_level)  # both values are shown
     stored = store.answers(aid)["alpha.governance.q1"]
     assert (stored.level, stored.version) == (winner_level, 2)
+
+
+def test_servers_starting_together_on_an_empty_database_migrate_it_once(db_url: str) -> None:
+    """App servers deployed at once on a fresh database: one migrates, the others wait and find it done."""
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Manager() as manager, ctx.Pool(PROCESSES) as pool:
+        barrier = manager.Barrier(PROCESSES)
+        revisions = pool.starmap_async(_start_server, [(db_url, barrier)] * PROCESSES).get(TIMEOUT)
+    assert len(set(revisions)) == 1 and revisions[0] is not None, revisions
