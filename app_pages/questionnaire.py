@@ -159,15 +159,8 @@ else:
 st.query_params["layer"] = layer
 
 
-@st.fragment
 def question_card(question) -> None:  # noqa: ANN001 - a questionnaire Question
-    """One question: text, evidence hint, the five level cards plus N/A, note and evidence link.
-
-    A fragment: choosing a level reruns this card only, not the page of fifteen questions, so the
-    click is answered at the speed of a one-widget page. A first answer reruns the page (progress).
-    """
-    if st.session_state.pop("progress-changed", False):
-        st.rerun(scope="app")
+    """One question: text, evidence hint, the five level cards plus N/A, note and evidence link."""
     key = f"lvl-{aid}-{question.id}"
     if key not in st.session_state:
         st.session_state[key] = option_of(question.id)
@@ -179,29 +172,47 @@ def question_card(question) -> None:  # noqa: ANN001 - a questionnaire Question
     with st.container(border=True):
         st.markdown(f"**{question.text}**")
         st.caption(f":material/search: {question.evidence}")
-        st.radio(
-            question.text, OPTIONS, key=key, index=None,
-            format_func=lambda o: "N/A" if o == NA_OPTION else f"{o} · {names.levels[int(o)].name}",
-            captions=[*question.levels, "Does not apply to this team"],
-            on_change=save, args=(question.id, "level"), disabled=record.is_final,
-            label_visibility="collapsed",
-        )
-        with st.expander("Note and evidence link", expanded=bool(stored and (stored.note or stored.evidence_url))):
+        level_choice(question)
+        # A popover, not an expander: its inputs are drawn only when opened, which keeps the page light
+        # for the browser. A constant label: the popover stays open while its note is saved.
+        note, link = st.session_state[f"note-{aid}-{question.id}"], st.session_state[f"ev-{aid}-{question.id}"]
+        with st.popover("Note and evidence link", icon=":material/edit_note:", disabled=record.is_final):
             st.text_area("Note", key=f"note-{aid}-{question.id}", on_change=save,
                          args=(question.id, "note"), disabled=record.is_final,
                          placeholder="What the room said, who follows up…")
             st.text_input("Evidence link", key=f"ev-{aid}-{question.id}", on_change=save,
                           args=(question.id, "evidence"), disabled=record.is_final,
                           placeholder="Link to the dashboard, policy or pipeline shown")
-        if question.id in conflicts:
-            mine, theirs, who = conflicts[question.id]
-            st.warning(
-                f"Someone else ({who or 'another session'}) changed this answer to **{theirs}** while you "
-                f"chose **{'N/A' if mine == NA_OPTION else f'level {mine}'}**. Their value is kept; "
-                "choose again to overwrite it."
-            )
-        elif question.id in saved_at:
-            st.caption(f"✓ Saved at {saved_at[question.id]}")
+        if note or link:  # plain text, never markdown: a note is whatever the room typed
+            st.text(" · ".join(x for x in (f"Note: {note}" if note else "", f"Evidence: {link}" if link else "") if x))
+
+
+@st.fragment
+def level_choice(question) -> None:  # noqa: ANN001 - a questionnaire Question
+    """The level cards and what became of the last choice: the only part a click reruns.
+
+    A fragment holding just the radio and its status line: choosing a level reruns these two elements,
+    not the page, and the browser redraws little (benchmarks/bench_ui.py). A first answer reruns the
+    page, so the progress bars move.
+    """
+    if st.session_state.pop("progress-changed", False):
+        st.rerun(scope="app")
+    st.radio(
+        question.text, OPTIONS, key=f"lvl-{aid}-{question.id}", index=None,
+        format_func=lambda o: "N/A" if o == NA_OPTION else f"{o} · {names.levels[int(o)].name}",
+        captions=[*question.levels, "Does not apply to this team"],
+        on_change=save, args=(question.id, "level"), disabled=record.is_final,
+        label_visibility="collapsed",
+    )
+    if question.id in conflicts:
+        mine, theirs, who = conflicts[question.id]
+        st.warning(
+            f"Someone else ({who or 'another session'}) changed this answer to **{theirs}** while you "
+            f"chose **{'N/A' if mine == NA_OPTION else f'level {mine}'}**. Their value is kept; "
+            "choose again to overwrite it."
+        )
+    elif question.id in saved_at:
+        st.caption(f"✓ Saved at {saved_at[question.id]}")
 
 
 if presenting:

@@ -263,6 +263,14 @@ def test_saved_answers_and_notes_are_shown_when_the_page_is_opened_again(db: Sto
     assert at.radio(key=level_key(aid, "beta.governance.q2")).value == "na"
 
 
+def test_a_saved_note_shows_on_its_card_as_plain_text(db: Store, aid: int) -> None:
+    hostile = "**bold** <img src=x onerror=alert(1)> [site](javascript:alert(1))"
+    db.save_answer(aid, "alpha.governance.q1", level=2, note=hostile, evidence_url="https://wiki.example/p")
+    at = app(aid, page=QUESTIONNAIRE)
+    assert [t.value for t in at.text] == [f"Note: {hostile} · Evidence: https://wiki.example/p"]
+    assert not any(hostile in m.value for m in at.markdown)  # never handed to the markdown renderer
+
+
 # --- dimension navigation ------------------------------------------------------------------------
 
 
