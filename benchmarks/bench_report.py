@@ -5,10 +5,24 @@ temporary SQLite file. After a warm-up (kaleido's Chromium started, one report w
 alternate between:
 - report: `assessment_pdf` as the app calls it — store reads, engine, 7 charts through kaleido,
   Jinja, WeasyPrint;
-- bare: WeasyPrint alone on the same HTML, with the same charts already drawn as SVG.
-The ratio is what everything around WeasyPrint costs. Then `batch_reports` writes the report of
-every department (20; 2 with --quick). Peak memory: the process's max RSS, and (not with --quick,
-it slows the run down a lot) tracemalloc's peak over one report. Goal: ≤ 1.5× bare and under 3 s warm.
+- bare: WeasyPrint alone on the same HTML, with the same charts already drawn as SVG, called the
+  plain way (`HTML(string=…).write_pdf(stylesheets=[CSS(string=…)])`);
+- html_to_pdf: the report's own WeasyPrint call on that HTML and those SVGs (stylesheet and fonts
+  reused, garbage collector paused); report minus this is what the engine, kaleido and Jinja add.
+The ratio report/bare is the goal's measure. Then `batch_reports` writes the report of every
+department (20; 2 with --quick). Peak memory: the process's max RSS, and (not with --quick, it slows
+the run down a lot) tracemalloc's peak over one report. Goal: ≤ 1.5× bare and under 3 s warm.
+
+Measured 2026-11-23 on 2 cores shared with other test runs, medians, 25 pages. Load average ≤ 2:
+before (commit 292b2a9) report 4.1 s, bare 4.1 s; after, report 2.4–2.7 s, bare 2.1–2.5 s,
+html_to_pdf 1.7–2.2 s; the full run 2.5 s (bare 2.5 s), batch 2.9 s/report, 321 MB max RSS, 31 MB
+traced. Load 3–5: before 4.8–5.2 s, after 3.0–3.6 s. WeasyPrint's own work fell by a third (Python
+calls 4.9 M → 3.2 M): chart SVG with a third to a half of the nodes and labels anchored in advance,
+no table cell, inline box or wrapper where a paragraph does, fixed table and margin-box widths, no
+leader() dots; plus the garbage collector paused (full collections over the app's heap were a
+fifth to a third of a render). What is left is mostly text — per glyph when drawing, per letter for
+chart labels (WeasyPrint lays out SVG text letter by letter: ~0.3 s for the 7 charts) — and, in a
+report, Chromium drawing the charts on the same two cores.
 
     python benchmarks/bench_report.py [--quick] [--departments N] [--repeat N]
 
@@ -113,7 +127,7 @@ def main() -> None:
         context = report.build_context(store.get_assessment(aid), store.answers(aid), targets=store.targets(aid))
         steps["context_s"] = time.perf_counter() - start
         start = time.perf_counter()
-        futures = {key: charts.submit_svg(fig, width=report.CHART_WIDTH) for key, fig in context["figures"].items()}
+        futures = report.submit_charts(context["figures"])
         svgs = {key: f.result() for key, f in futures.items()}
         steps["charts_s"] = time.perf_counter() - start
         start = time.perf_counter()
@@ -123,7 +137,10 @@ def main() -> None:
         if not args.quick:
             assert pages(bare()) == pages(first), "bare and project PDFs differ in length"
 
-        project_times, bare_times = timed([project, bare], repeat)
+        def step() -> bytes:  # the report's own WeasyPrint call (html_to_pdf), charts already drawn
+            return report.html_to_pdf(html, report.RefusingFetcher(assets=svgs))
+
+        project_times, bare_times, step_times = timed([project, bare, step], repeat)
 
         peak = None
         if not args.quick:
@@ -141,6 +158,7 @@ def main() -> None:
         store.engine.dispose()
 
     project_s, bare_s = statistics.median(project_times), statistics.median(bare_times)
+    step_s = statistics.median(step_times)
     ratio = project_s / bare_s
     met = ratio <= 1.5 and project_s < 3
     print(f"{departments} demo departments (created in {setup_s:.1f} s); report: {pages(first)} pages, "
@@ -148,6 +166,8 @@ def main() -> None:
     print(f"warm, {repeat} runs each, medians:")
     print(f"  report (store → engine → charts → Jinja → WeasyPrint): {project_s:6.2f} s")
     print(f"  bare WeasyPrint, same HTML and SVGs:                  {bare_s:6.2f} s")
+    print(f"  html_to_pdf alone, same HTML and SVGs:                {step_s:6.2f} s"
+          "  (the report's WeasyPrint call: GC paused, CSS and fonts reused)")
     print(f"  ratio {ratio:.2f} (goal ≤ 1.5 and under 3 s: {'met' if met else 'NOT met'})")
     print("  before WeasyPrint, step by step (charts drawn alone here; in a report they overlap WeasyPrint): "
           + ", ".join(f"{k.removesuffix('_s')} {v:.2f} s" for k, v in steps.items()))
@@ -160,6 +180,7 @@ def main() -> None:
         "charts": len(svgs), "kaleido_start_s": round(kaleido_start_s, 2), "first_report_s": round(first_s, 2),
         "report_s": round(project_s, 3), "bare_s": round(bare_s, 3), "ratio": round(ratio, 2),
         "report_runs_s": [round(t, 3) for t in project_times], "bare_runs_s": [round(t, 3) for t in bare_times],
+        "html_to_pdf_s": round(step_s, 3), "html_to_pdf_runs_s": [round(t, 3) for t in step_times],
         "steps": {k: round(v, 3) for k, v in steps.items()},
         "batch_s": round(batch_s, 2), "batch_s_per_report": round(batch_s / departments, 3),
         "tracemalloc_peak_mb": None if peak is None else round(peak / 2**20, 1), "rss_peak_mb": round(rss, 1),

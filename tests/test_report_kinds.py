@@ -10,6 +10,7 @@ import datetime as dt
 import io
 import re
 import threading
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -346,3 +347,19 @@ def test_chart_renderer_gives_each_thread_its_own_figure() -> None:
     for name, svg in results.items():
         assert svg.startswith("<svg") and f"chart-{name}" in svg
         assert all(f"chart-{other}" not in svg for other in figures if other != name)
+
+
+def test_lean_svg_is_the_same_picture_in_fewer_nodes() -> None:
+    """The PDF's charts: Plotly's shapes and labels without its empty groups, styles and invisible shapes."""
+    raw = charts.to_svg(charts.gap_bars(["Data quality", "Cost optimisation"], [1.2, 3.0], [3, 2]))
+    lean = charts.lean_svg(raw)
+
+    def texts(svg: str) -> list[str]:
+        return [t.text for t in ET.fromstring(svg).iter("{http://www.w3.org/2000/svg}text")]
+
+    assert len(list(ET.fromstring(lean).iter())) < 0.6 * len(list(ET.fromstring(raw).iter()))
+    assert texts(lean) == texts(raw) and "Cost optimisation" in texts(lean)
+    assert "style=" not in lean and "class=" not in lean and "ns0:" not in lean
+    pdf = report.html_to_pdf('<img src="report-chart:c">', report.RefusingFetcher(assets={"c": lean}))
+    page = PdfReader(io.BytesIO(pdf)).pages[0]
+    assert not page.images and "Cost optimisation" in page.extract_text()
