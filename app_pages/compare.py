@@ -41,11 +41,11 @@ if mode == "Departments":
                    f"{len(q.questions)} questions they share; {len(result.left_out)} left out.")
     dims = [d for d in q.ordered_dimensions if d.id in result.pivot.columns]
     names = [d.name for d in dims]
-    series = {lbl: [result.pivot.at[lbl, d.id] for d in dims] for lbl in result.pivot.index}
+    series = {charts.text_label(lbl): [result.pivot.at[lbl, d.id] for d in dims] for lbl in result.pivot.index}
     fig = charts.radar(names, series, title="Dimension scores by department",
                        colours=charts.colour_map(list(series)))
     st.plotly_chart(fig, width="stretch", config={"displaylogo": False}, key="compare-radar")
-    st.plotly_chart(charts.heatmap(list(result.pivot.index), names,
+    st.plotly_chart(charts.heatmap([charts.text_label(lbl) for lbl in result.pivot.index], names,
                                    [[result.pivot.at[lbl, d.id] for d in dims] for lbl in result.pivot.index],
                                    title="Department × dimension"),
                     width="stretch", config={"displaylogo": False}, key="compare-heatmap")
@@ -74,7 +74,7 @@ else:
     dims = [d for d in q.ordered_dimensions if d.id in result.scores.columns]
     st.plotly_chart(charts.trend_lines(list(result.scores.index),
                                        {d.name: list(result.scores[d.id]) for d in dims},
-                                       title=f"{department} over time"),
+                                       title=f"{charts.text_label(department)} over time"),
                     width="stretch", config={"displaylogo": False}, key="trend-lines")
     st.subheader("Change between consecutive assessments")
     st.dataframe(pd.DataFrame({d.name: [f"{v:+.1f}" if pd.notna(v) else "–" for v in result.changes[d.id]]

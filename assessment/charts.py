@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import contextlib
+import html
 import re
 import subprocess
 import threading
@@ -84,6 +85,12 @@ def radar(
         paper_bgcolor="white",
     )
     return fig
+
+
+def text_label(name: str) -> str:
+    """A user's name (department, assessment) as chart text: Plotly reads <b>, <a href>… in labels as
+    markup; a name is shown as typed. Every chart of a name goes through this, in the app and the PDF."""
+    return html.escape(name, quote=False)
 
 
 def colour_map(names: Sequence[str]) -> dict[str, str]:

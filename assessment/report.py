@@ -25,7 +25,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import gc
-import html
 import re
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -247,11 +246,6 @@ def _plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n} {word if n == 1 else (many or word + 's')}"
 
 
-def _text(label: str) -> str:
-    """A name as a chart label: Plotly reads <b>, <a href> … in labels as markup; names are text."""
-    return html.escape(label, quote=False)
-
-
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "report"
 
@@ -359,7 +353,7 @@ def build_context(
         if rows.empty or lrows.empty:
             continue  # a layer without questions
         lrow = lrows.iloc[0]
-        labels = [_text(dim_names[d]) for d in rows["dimension"]]
+        labels = [charts.text_label(dim_names[d]) for d in rows["dimension"]]
         goal = [cells[(layer.id, d)] for d in rows["dimension"]]
         figures[f"radar-{layer.id}"] = charts.radar(labels, {"Current": list(rows["score"])}, target=goal,
                                                     height=480)
@@ -397,7 +391,7 @@ def build_context(
              "target": i.target, "recommendation": i.recommendation, "reason": i.reason, "priority": i.priority}
             for rank, i in enumerate(items, 1)]})
     if any(p["count"] for p in phases):
-        items = [{**i, "label": _text(i["label"]), "hover": _text(i["hover"])}
+        items = [{**i, "label": charts.text_label(i["label"]), "hover": charts.text_label(i["hover"])}
                  for i in charts.timeline_items(roadmap.items)]
         figures["roadmap"] = charts.roadmap_timeline(items)
 
@@ -522,11 +516,11 @@ def comparison_context(store: Store, ids: Sequence[int]) -> dict[str, Any]:
     labels = list(c.pivot.index)
     colours = charts.colour_map(labels)
     matrix = [[c.pivot.at[label, d.id] for d in dims] for label in labels]
-    names = [_text(d.name) for d in dims]
+    names = [charts.text_label(d.name) for d in dims]
     figures = {
-        "radar": charts.radar(names, {_text(lbl): row for lbl, row in zip(labels, matrix, strict=True)},
-                              colours={_text(lbl): colour for lbl, colour in colours.items()}, height=480),
-        "heatmap": charts.heatmap([_text(lbl) for lbl in labels], names, matrix),
+        "radar": charts.radar(names, {charts.text_label(lbl): row for lbl, row in zip(labels, matrix, strict=True)},
+                              colours={charts.text_label(lbl): colour for lbl, colour in colours.items()}, height=480),
+        "heatmap": charts.heatmap([charts.text_label(lbl) for lbl in labels], names, matrix),
     }
     rows = []
     for r in c.assessments.itertuples():
@@ -605,8 +599,9 @@ def trend_context(store: Store, department: str) -> dict[str, Any]:
     layers = [x for x in c.questionnaire.layers if any(x.id in row["layers"] for row in rows)]
     shown = [labels[0], labels[-1]] if len(labels) > 1 else labels
     figures = {
-        "trend": charts.trend_lines(labels, {_text(d.name): list(t.scores[d.id]) for d in dims}, height=460),
-        "radar": charts.radar([_text(d.name) for d in dims],
+        "trend": charts.trend_lines(labels, {charts.text_label(d.name): list(t.scores[d.id]) for d in dims},
+                                    height=460),
+        "radar": charts.radar([charts.text_label(d.name) for d in dims],
                               {lbl: [t.scores.at[lbl, d.id] for d in dims] for lbl in shown},
                               colours=dict(zip(shown, charts.PALETTE, strict=False)), height=440),
     }

@@ -9,6 +9,7 @@ What only a browser shows (the radar's legend, the hidden sidebar) is in test_br
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -339,6 +340,18 @@ def test_compare_departments_of_the_demo_organisation(demo: list[int]) -> None:
     run(at)
     assert any("Choose at least two" in t for t in texts(at.info))
     assert not at.dataframe
+
+
+def test_compare_charts_show_markup_in_department_names_as_text(db: Store, mini: Questionnaire) -> None:
+    for department in ("<b>Ops</b>", '<a href="https://evil.example">Data</a>'):
+        aid = db.create_assessment("A", department, mini)
+        db.save_answer(aid, "alpha.governance.q1", level=2)
+    at = app(page=COMPARE)
+    assert not at.exception
+    radar, heatmap = (json.loads(chart.proto.spec) for chart in at.get("plotly_chart"))
+    escaped = ["&lt;b&gt;Ops&lt;/b&gt;", '&lt;a href="https://evil.example"&gt;Data&lt;/a&gt;']
+    assert sorted(t["name"] for t in radar["data"]) == sorted(escaped)
+    assert sorted(heatmap["layout"]["yaxis"]["ticktext"]) == sorted(escaped)
 
 
 def test_compare_one_department_over_time(demo: list[int]) -> None:
