@@ -313,8 +313,10 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
             # Let SQLAlchemy (not pysqlite) start transactions, so writes can take the lock up front.
             dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
+            # busy_timeout first: switching a new file to WAL needs the lock another process may hold
+            # while it creates the tables (servers starting together), and must wait for it, not fail.
             cur.execute("PRAGMA busy_timeout=10000")
+            cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
