@@ -144,10 +144,13 @@ if st.session_state.get("layer-step") not in here:
     st.session_state["layer-step"] = here[0]
 
 
+by_cell = current.dimensions.set_index(["dimension", "layer"])
+
+
 def cell_done(layer: str) -> str:
-    questions = cells[(dim.id, layer)]
-    done = sum(x.id in counted for x in questions)
-    return f"{'✓ ' if done == len(questions) else ''}{layer_names[layer]} {done}/{len(questions)}"
+    row = by_cell.loc[(dim.id, layer)]
+    done, total = int(row["answered"] + row["na"]), int(row["total"])
+    return f"{'✓ ' if done == total else ''}{layer_names[layer]} {done}/{total}"
 
 
 if len(here) > 1 and not presenting:

@@ -332,21 +332,20 @@ def test_the_selectbox_layer_control_and_the_url_choose_what_is_shown(aid: int) 
     show_layer(at, "beta")
     assert radio_questions(at, aid) == ["beta.cost.q1"]
 
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
-    at.query_params["assessment"] = str(aid)
-    at.query_params["dimension"] = "1"
-    at.query_params["layer"] = "beta"
-    at.run().switch_page(QUESTIONNAIRE).run()
-    assert not at.exception
+    at = questionnaire_from_url(aid, dimension="1", layer="beta")
     assert radio_questions(at, aid) == ["beta.monitoring.q1"]
+    at = questionnaire_from_url(aid, dimension="x", layer="<script>")
+    assert radio_questions(at, aid) == ["alpha.governance.q1", "alpha.governance.q2"]
 
+
+def questionnaire_from_url(aid: int, **params: str) -> AppTest:
+    """A new session opened on a Questionnaire link: ?assessment=ID plus the given query parameters."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
     at.query_params["assessment"] = str(aid)
-    at.query_params["dimension"] = "x"
-    at.query_params["layer"] = "<script>"
+    at.query_params.update(params)
     at.run().switch_page(QUESTIONNAIRE).run()
     assert not at.exception
-    assert radio_questions(at, aid) == ["alpha.governance.q1", "alpha.governance.q2"]
+    return at
 
 
 def test_a_complete_dimension_shows_its_score(aid: int) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
-from test_browser import RERUN_TIMEOUT, no_errors, serve_app, shot
+from test_browser import RERUN_TIMEOUT, no_errors, page, serve_app, shot  # noqa: F401 - page: fixture
 
 from assessment.demo import DEMO_ORGANISATION, create_demo_organisation
 from assessment.questionnaire import DEFAULT_FOLDER, combine, load_all
@@ -47,14 +47,6 @@ def demo_url(demo_dir: Path, demo_ids: list[int]) -> Iterator[str]:
     """The real app on the demo database, with the built-in questionnaires only."""
     with serve_app(demo_dir, QUESTIONNAIRE_PATH=None) as url:
         yield url
-
-
-@pytest.fixture
-def page(page: Page) -> Page:
-    page.set_viewport_size({"width": 1280, "height": 900})
-    page.set_default_timeout(RERUN_TIMEOUT)
-    expect.set_options(timeout=RERUN_TIMEOUT)
-    return page
 
 
 def settled(page: Page) -> None:
