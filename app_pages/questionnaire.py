@@ -4,6 +4,7 @@ import datetime as dt
 
 import streamlit as st
 
+from app_pages.level_cards import level_cards
 from app_pages.shared import need_assessment, open_store
 from assessment.questionnaire import LEVEL_COUNT, level_names
 from assessment.report import fmt
@@ -36,36 +37,69 @@ def option_of(qid: str) -> str | None:
     return NA_OPTION if a.na else (None if a.level is None else str(a.level))
 
 
-def save(qid: str, field: str) -> None:
-    """Widget callback: write this question's answer (level/N-A, note or evidence) now."""
-    choice = st.session_state.get(f"lvl-{aid}-{qid}")
-    level = None if choice in (None, NA_OPTION) else int(choice)
-    kwargs = {}
-    if field == "note":
-        kwargs["note"] = st.session_state.get(f"note-{aid}-{qid}", "")
-    if field == "evidence":
-        kwargs["evidence_url"] = st.session_state.get(f"ev-{aid}-{qid}", "")
+# What this session saved since the page last read the database: a click reruns only the cards'
+# fragment, which does not read the answers again. Cleared on every page run (the database is fresher).
+mine: dict[str, dict] = st.session_state.setdefault(f"mine-{aid}", {})
+mine.clear()
+known = {x.id for x in q.questions}
+
+
+def save(payload: dict) -> None:
+    """Cards callback: write one question's level/N-A, note or evidence link now.
+
+    `payload` is what the browser sent ({qid, level | note | evidence}); anything else is ignored. A level
+    keeps the stored note and link; a note or link keeps the level this page shows. Every save names the
+    version this page last saw (0: none yet), so a change someone else made meanwhile is never overwritten
+    unseen: the card says who changed it to what, and the next click overwrites deliberately.
+    """
+    qid = payload.get("qid")
+    if not isinstance(qid, str) or qid not in known or record.is_final:
+        return
+    choice = {**_stored(qid), **mine.get(qid, {})}["value"]
+    fields: dict[str, str] = {}
+    if "level" in payload:
+        if payload["level"] not in OPTIONS:
+            return
+        choice = payload["level"]
+        what = "N/A" if choice == NA_OPTION else f"level {choice}"
+    elif isinstance(payload.get("note"), str):
+        fields["note"], what = payload["note"], "a note"
+    elif isinstance(payload.get("evidence"), str):
+        fields["evidence_url"], what = payload["evidence"], "an evidence link"
+    else:
+        return
     try:
         saved = store.save_answer(
-            aid, qid, level=level, na=choice == NA_OPTION, answered_by="app",
-            expected_version=versions.get(qid), **kwargs,
+            aid, qid, level=None if choice in (None, NA_OPTION) else int(choice), na=choice == NA_OPTION,
+            answered_by="app", expected_version=versions.get(qid, 0), **fields,
         )
     except Conflict as exc:
-        conflicts[qid] = (choice, exc.theirs.label, exc.theirs.answered_by)
-        versions[qid] = exc.theirs.version  # the next click deliberately overwrites theirs
+        theirs = exc.theirs
+        unsaved = next(iter(fields.values()), "")
+        conflicts[qid] = {"who": theirs.answered_by, "theirs": theirs.label, "what": what, "unsaved": unsaved}
+        versions[qid] = theirs.version  # the next change deliberately overwrites theirs
+        mine[qid] = {"value": NA_OPTION if theirs.na else (None if theirs.level is None else str(theirs.level)),
+                     "note": theirs.note, "evidence": theirs.evidence_url}
         return
     except StorageError as exc:
         st.session_state["save-error"] = str(exc)
+        st.session_state["progress-changed"] = True  # rerun the page, which shows the error
         return
     versions[qid] = saved.version
     conflicts.pop(qid, None)
+    mine[qid] = {"value": choice, "note": saved.note, "evidence": saved.evidence_url}
     saved_at[qid] = dt.datetime.now().strftime("%H:%M:%S")
     # A first answer (or a cleared one) moves the progress bars: the whole page must rerun.
-    # Changing an existing answer only reruns its card, which is what keeps clicks fast.
+    # Changing an existing answer only reruns the cards, which is what keeps clicks fast.
     done = st.session_state[f"counted-{aid}"]
     if (qid in done) != (saved.na or saved.level is not None):
         done.symmetric_difference_update({qid})
         st.session_state["progress-changed"] = True
+
+
+def _stored(qid: str) -> dict:
+    a = answers.get(qid)
+    return {"value": option_of(qid), "note": a.note if a else "", "evidence": a.evidence_url if a else ""}
 
 
 st.title("Questionnaire")
@@ -162,60 +196,35 @@ else:
 st.query_params["layer"] = layer
 
 
-def question_card(question) -> None:  # noqa: ANN001 - a questionnaire Question
-    """One question: text, evidence hint, the five level cards plus N/A, note and evidence link."""
-    key = f"lvl-{aid}-{question.id}"
-    if key not in st.session_state:
-        st.session_state[key] = option_of(question.id)
-    stored = answers.get(question.id)
-    if f"note-{aid}-{question.id}" not in st.session_state:
-        st.session_state[f"note-{aid}-{question.id}"] = stored.note if stored else ""
-    if f"ev-{aid}-{question.id}" not in st.session_state:
-        st.session_state[f"ev-{aid}-{question.id}"] = stored.evidence_url if stored else ""
-    with st.container(border=True):
-        st.markdown(f"**{question.text}**")
-        st.caption(f":material/search: {question.evidence}")
-        level_choice(question)
-        # A popover, not an expander: its inputs are drawn only when opened, which keeps the page light
-        # for the browser. A constant label: the popover stays open while its note is saved.
-        note, link = st.session_state[f"note-{aid}-{question.id}"], st.session_state[f"ev-{aid}-{question.id}"]
-        with st.popover("Note and evidence link", icon=":material/edit_note:", disabled=record.is_final):
-            st.text_area("Note", key=f"note-{aid}-{question.id}", on_change=save,
-                         args=(question.id, "note"), disabled=record.is_final,
-                         placeholder="What the room said, who follows up…")
-            st.text_input("Evidence link", key=f"ev-{aid}-{question.id}", on_change=save,
-                          args=(question.id, "evidence"), disabled=record.is_final,
-                          placeholder="Link to the dashboard, policy or pipeline shown")
-        if note or link:  # plain text, never markdown: a note is whatever the room typed
-            st.text(" · ".join(x for x in (f"Note: {note}" if note else "", f"Evidence: {link}" if link else "") if x))
+def card_data(question) -> dict:  # noqa: ANN001 - a questionnaire Question
+    """What the browser needs to draw one question's card (all shown as text, never markup)."""
+    current = {**_stored(question.id), **mine.get(question.id, {})}
+    warning = ""
+    if c := conflicts.get(question.id):
+        warning = (f"Someone else ({c['who'] or 'another session'}) changed this answer to {c['theirs']} while "
+                   f"you gave {c['what']}. Their answer is kept; give yours again to overwrite it.")
+        if c["unsaved"]:
+            warning += f" Yours, not saved: “{c['unsaved']}”"
+    return {
+        "id": question.id, "text": question.text, "hint": question.evidence, "value": current["value"],
+        "levels": [{"value": str(i), "name": f"{i} · {names.levels[i].name}", "description": text}
+                   for i, text in enumerate(question.levels)]
+        + [{"value": NA_OPTION, "name": "N/A", "description": "Does not apply to this team"}],
+        "note": current["note"], "evidence": current["evidence"],
+        "status": f"✓ Saved at {saved_at[question.id]}" if question.id in saved_at and not warning else "",
+        "warning": warning,
+    }
 
 
 @st.fragment
-def level_choice(question) -> None:  # noqa: ANN001 - a questionnaire Question
-    """The level cards and what became of the last choice: the only part a click reruns.
-
-    A fragment holding just the radio and its status line: choosing a level reruns these two elements,
-    not the page, and the browser redraws little (benchmarks/bench_ui.py). A first answer reruns the
-    page, so the progress bars move.
-    """
+def show_cards(questions: list, key: str) -> None:
+    """The level cards of the questions on screen: a click reruns this fragment only (one element for
+    the browser to redraw, benchmarks/bench_ui.py); a first answer reruns the page, so the progress
+    bars move."""
     if st.session_state.pop("progress-changed", False):
         st.rerun(scope="app")
-    st.radio(
-        question.text, OPTIONS, key=f"lvl-{aid}-{question.id}", index=None,
-        format_func=lambda o: "N/A" if o == NA_OPTION else f"{o} · {names.levels[int(o)].name}",
-        captions=[*question.levels, "Does not apply to this team"],
-        on_change=save, args=(question.id, "level"), disabled=record.is_final,
-        label_visibility="collapsed",
-    )
-    if question.id in conflicts:
-        mine, theirs, who = conflicts[question.id]
-        st.warning(
-            f"Someone else ({who or 'another session'}) changed this answer to **{theirs}** while you "
-            f"chose **{'N/A' if mine == NA_OPTION else f'level {mine}'}**. Their value is kept; "
-            "choose again to overwrite it."
-        )
-    elif question.id in saved_at:
-        st.caption(f"✓ Saved at {saved_at[question.id]}")
+    level_cards([card_data(x) for x in questions], key=key, disabled=record.is_final, large=presenting,
+                on_answer=save)
 
 
 if presenting:
@@ -226,7 +235,7 @@ if presenting:
     question = in_dimension[pos]
     st.session_state["layer-step"] = question.layer  # leaving presentation mode shows this question's layer
     st.subheader(f"{layer_names[question.layer]} · question {pos + 1} of {len(in_dimension)}")
-    question_card(question)
+    show_cards([question], key=f"cards-{aid}-{question.id}")
 
     def move(step: int) -> None:
         """Relative to the session's position at the click, like the Next/Previous buttons below."""
@@ -240,8 +249,7 @@ if presenting:
 else:
     if len(q.layers) > 1:
         st.subheader(f"{layer_names[layer]} · {dim.name}")
-    for question in cells[(dim.id, layer)]:
-        question_card(question)
+    show_cards(cells[(dim.id, layer)], key=f"cards-{aid}-{dim.id}-{layer}")
     step = steps.index((index, layer))
 
 

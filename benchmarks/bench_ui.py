@@ -223,7 +223,7 @@ def main() -> None:
                 # interleave the two so machine noise hits both alike
                 app_ms, bare_ms, floor_ms = [], [], []
                 for _ in range(2):
-                    app_ms += measure(page, f"{app_url}/questionnaire?assessment={aid}", '[data-testid="stRadio"]',
+                    app_ms += measure(page, f"{app_url}/questionnaire?assessment={aid}", ".lc-card",
                                       clicks // 2, ["1 · Initial", "3 · Defined"])
                     bare_ms += measure(page, bare_url, '[data-testid="stRadio"]', clicks // 2,
                                        ["1 · Initial", "3 · Defined"])

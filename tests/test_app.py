@@ -20,6 +20,7 @@ from assessment.questionnaire import Questionnaire
 from assessment.report import fmt
 from assessment.scoring import score
 from assessment.storage import Store
+from tests.cards import cards, choose, send, send_raw, shown, value
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
@@ -98,10 +99,6 @@ def metric(at: AppTest, label: str) -> str:
     return next(m.value for m in at.metric if m.label == label)
 
 
-def level_key(assessment_id: int, question_id: str) -> str:
-    return f"lvl-{assessment_id}-{question_id}"
-
-
 # --- empty states ---------------------------------------------------------------------
 
 
@@ -109,7 +106,7 @@ def level_key(assessment_id: int, question_id: str) -> str:
 def test_pages_without_an_assessment_point_to_the_assessments_page(page_path: str) -> None:
     at = app(page=page_path)
     assert any("No assessment is open" in t for t in texts(at.info))
-    assert not at.radio and not at.metric and not at.get("download_button")
+    assert not cards(at) and not at.metric and not at.get("download_button")
 
 
 def test_assessments_page_starts_empty_and_offers_the_mini_questionnaire() -> None:
@@ -160,7 +157,7 @@ def test_create_assessment_opens_it_in_the_questionnaire(db: Store) -> None:
     assert any("Q4 baseline" in t for t in texts(at.caption))
     # The first dimension (governance) has two questions in each of the two layers: one layer at a time.
     first_layer = ["alpha.governance.q1", "alpha.governance.q2"]
-    assert [r.key for r in at.radio] == [level_key(record.id, q) for q in first_layer]
+    assert shown(at) == first_layer
     assert texts(at.subheader) == ["Alpha · Governance & compliance"]
     layer = at.button_group(key="layer-step")
     assert (layer.value, layer.options) == ("alpha", ["Alpha", "Beta"])
@@ -209,73 +206,199 @@ def test_the_open_assessment_survives_navigation_that_drops_the_url(aid: int) ->
 
 def test_choosing_a_level_saves_it_at_once(db: Store, aid: int) -> None:
     at = app(aid, page=QUESTIONNAIRE)
-    at.radio(key=level_key(aid, "alpha.governance.q1")).set_value("2").run()
+    choose(at, "alpha.governance.q1", "2")
     assert not at.exception
 
     saved = db.answers(aid)["alpha.governance.q1"]
     assert (saved.level, saved.na, saved.answered_by) == (2, False, "app")
-    assert any(t.startswith("✓ Saved at") for t in texts(at.caption))
+    card = cards(at)["alpha.governance.q1"]
+    assert (card["value"], card["warning"]) == ("2", "")
+    assert card["status"].startswith("✓ Saved at")
+    assert cards(at)["alpha.governance.q2"]["status"] == ""  # only the card that was clicked
     assert at.get("progress")[0].proto.text == "1 of 8 questions answered"
 
-    at.radio(key=level_key(aid, "alpha.governance.q1")).set_value("3").run()
+    choose(at, "alpha.governance.q1", "3")
     show_layer(at, "beta")
-    at.radio(key=level_key(aid, "beta.governance.q1")).set_value("na").run()
+    choose(at, "beta.governance.q1", "na")
     assert not at.exception
     answers = db.answers(aid)
     assert (answers["alpha.governance.q1"].level, answers["alpha.governance.q1"].version) == (3, 2)
     assert (answers["beta.governance.q1"].level, answers["beta.governance.q1"].na) == (None, True)
-    assert not at.warning  # no conflict: the page tracked its own versions
+    assert value(at, "beta.governance.q1") == "na"
+    assert not any(c["warning"] for c in cards(at).values())  # no conflict: the page tracked its own versions
+
+
+def test_every_card_offers_the_five_levels_and_na(aid: int) -> None:
+    at = app(aid, page=QUESTIONNAIRE)
+    card = cards(at)["alpha.governance.q1"]
+    assert [x["value"] for x in card["levels"]] == ["0", "1", "2", "3", "4", "na"]
+    assert card["levels"][-1]["name"] == "N/A"
+    assert (card["value"], card["note"], card["evidence"], card["status"]) == (None, "", "", "")
+    assert (card["disabled"], card["large"]) == (False, False)
 
 
 def test_note_and_evidence_link_are_saved(db: Store, aid: int) -> None:
     at = app(aid, page=QUESTIONNAIRE)
-    at.radio(key=level_key(aid, "alpha.governance.q2")).set_value("1").run()
-    at.text_area(key=f"note-{aid}-alpha.governance.q2").input("Policy exists in a wiki; Bob follows up.").run()
-    at.text_input(key=f"ev-{aid}-alpha.governance.q2").input("https://wiki.example/policy").run()
+    choose(at, "alpha.governance.q2", "1")
+    send(at, "alpha.governance.q2", note="Policy exists in a wiki; Bob follows up.")
+    send(at, "alpha.governance.q2", evidence="https://wiki.example/policy")
     assert not at.exception
 
     saved = db.answers(aid)["alpha.governance.q2"]
     assert saved.level == 1
     assert saved.note == "Policy exists in a wiki; Bob follows up."
     assert saved.evidence_url == "https://wiki.example/policy"
+    card = cards(at)["alpha.governance.q2"]
+    assert (card["value"], card["note"], card["evidence"]) == ("1", saved.note, saved.evidence_url)
 
 
 def test_a_note_alone_is_saved_without_a_level(db: Store, aid: int) -> None:
     at = app(aid, page=QUESTIONNAIRE)
     show_layer(at, "beta")
-    at.text_area(key=f"note-{aid}-beta.governance.q2").input("Ask the security team.").run()
+    send(at, "beta.governance.q2", note="Ask the security team.")
     assert not at.exception
     saved = db.answers(aid)["beta.governance.q2"]
     assert (saved.level, saved.na, saved.note) == (None, False, "Ask the security team.")
+    assert (value(at, "beta.governance.q2"), cards(at)["beta.governance.q2"]["note"]) == (None, saved.note)
+    assert at.get("progress")[0].proto.text == "0 of 8 questions answered"  # a note is not an answer
 
 
 def test_saved_answers_and_notes_are_shown_when_the_page_is_opened_again(db: Store, aid: int) -> None:
     db.save_answer(aid, "alpha.governance.q1", level=4, note="Automated gate in CI")
     db.save_answer(aid, "beta.governance.q2", na=True)
     at = app(aid, page=QUESTIONNAIRE)
-    assert at.radio(key=level_key(aid, "alpha.governance.q1")).value == "4"
-    assert at.radio(key=level_key(aid, "alpha.governance.q2")).value is None
-    assert at.text_area(key=f"note-{aid}-alpha.governance.q1").value == "Automated gate in CI"
+    assert value(at, "alpha.governance.q1") == "4"
+    assert value(at, "alpha.governance.q2") is None
+    assert cards(at)["alpha.governance.q1"]["note"] == "Automated gate in CI"
+    assert cards(at)["alpha.governance.q1"]["status"] == ""  # saved earlier, not by this session
     assert at.get("progress")[0].proto.text == "2 of 8 questions answered"
     assert "✓ Alpha 1/2 · Beta 1/2" not in texts(at.caption)
     assert "Alpha 1/2 · Beta 1/2" in texts(at.caption)
     show_layer(at, "beta")
-    assert at.radio(key=level_key(aid, "beta.governance.q2")).value == "na"
+    assert value(at, "beta.governance.q2") == "na"
 
 
-def test_a_saved_note_shows_on_its_card_as_plain_text(db: Store, aid: int) -> None:
+def test_a_saved_note_reaches_its_card_as_plain_text(db: Store, aid: int) -> None:
     hostile = "**bold** <img src=x onerror=alert(1)> [site](javascript:alert(1))"
     db.save_answer(aid, "alpha.governance.q1", level=2, note=hostile, evidence_url="https://wiki.example/p")
     at = app(aid, page=QUESTIONNAIRE)
-    assert [t.value for t in at.text] == [f"Note: {hostile} · Evidence: https://wiki.example/p"]
+    card = cards(at)["alpha.governance.q1"]
+    assert (card["note"], card["evidence"]) == (hostile, "https://wiki.example/p")
     assert not any(hostile in m.value for m in at.markdown)  # never handed to the markdown renderer
 
 
+@pytest.mark.parametrize("note", ["<img src=x onerror=alert(1)>", "**bold**", "file:///etc/passwd"])
+def test_a_note_with_markup_is_saved_and_sent_back_verbatim(db: Store, aid: int, note: str) -> None:
+    """The page keeps what the room typed; level_cards.js writes it with textContent (test_browser shows it)."""
+    at = app(aid, page=QUESTIONNAIRE)
+    send(at, "alpha.governance.q1", note=note)
+    assert not at.exception
+    assert db.answers(aid)["alpha.governance.q1"].note == note
+    assert cards(at)["alpha.governance.q1"]["note"] == note
+    assert not any(note in m.value for m in at.markdown)
+    assert cards(app(aid, page=QUESTIONNAIRE))["alpha.governance.q1"]["note"] == note  # and after a reload
+
+
+@pytest.mark.parametrize("event", [
+    {"qid": "nope.q1", "level": "2"},  # not a question of this assessment
+    {"qid": "alpha.governance.q1", "level": "7"},
+    {"qid": "alpha.governance.q1", "level": 3},  # a number, not the option "3"
+    {"qid": "alpha.governance.q1", "level": "<b>"},
+    {"qid": "alpha.governance.q1", "level": None},
+    {"qid": "alpha.governance.q1", "level": "7", "note": "sneaked in with a bad level"},
+    {"qid": "alpha.governance.q1", "note": 42},
+    {"qid": "alpha.governance.q1", "note": ["a", "b"]},
+    {"qid": "alpha.governance.q1", "evidence": {"href": "x"}},
+    {"qid": "alpha.governance.q1"},
+    {"level": "2"},
+    {"qid": ["alpha.governance.q1"], "level": "2"},  # unhashable
+    "alpha.governance.q1",
+    None,
+])
+def test_an_event_the_page_does_not_expect_is_ignored(db: Store, aid: int, event: object) -> None:
+    at = app(aid, page=QUESTIONNAIRE)
+    before = cards(at)
+    send_raw(at, event)
+    assert not at.exception and not at.error
+    assert db.answers(aid) == {}
+    assert cards(at) == before  # the page still renders, unchanged
+    assert at.get("progress")[0].proto.text == "0 of 8 questions answered"
+
+    send_raw(at, {"qid": "alpha.governance.q1", "level": "2"})  # the same channel carries a good answer
+    assert db.answers(aid)["alpha.governance.q1"].level == 2
+
+
+def test_a_final_assessment_shows_disabled_cards_and_saves_nothing(db: Store, aid: int) -> None:
+    db.save_answer(aid, "alpha.governance.q1", level=1, note="agreed")
+    db.set_status(aid, "final")
+    at = app(aid, page=QUESTIONNAIRE)
+    assert any("final and read-only" in t for t in texts(at.info))
+    assert all(c["disabled"] for c in cards(at).values()) and len(cards(at)) == 2
+
+    choose(at, "alpha.governance.q1", "4")
+    choose(at, "alpha.governance.q2", "2")
+    send(at, "alpha.governance.q1", note="changed after the fact")
+    assert not at.exception and not at.error
+    [saved] = db.answers(aid).values()
+    assert (saved.question_id, saved.level, saved.note, saved.version) == ("alpha.governance.q1", 1, "agreed", 1)
+    card = cards(at)["alpha.governance.q1"]
+    assert (card["value"], card["note"], card["status"]) == ("1", "agreed", "")
+
+
+def test_a_conflicting_edit_keeps_theirs_and_a_second_click_overwrites(db: Store, aid: int) -> None:
+    qid = "alpha.governance.q1"
+    db.save_answer(aid, qid, level=1)
+    at = app(aid, page=QUESTIONNAIRE)
+    db.save_answer(aid, qid, level=3, note="from the other laptop", answered_by="Grace")  # after the page loaded
+
+    choose(at, qid, "2")
+    assert not at.exception
+    theirs = db.answers(aid)[qid]
+    assert (theirs.level, theirs.answered_by, theirs.version) == (3, "Grace", 2)
+    card = cards(at)[qid]
+    assert "Someone else (Grace) changed this answer to level 3 while you gave level 2" in card["warning"]
+    assert (card["value"], card["note"], card["status"]) == ("3", "from the other laptop", "")
+
+    choose(at, qid, "2")  # deliberately, knowing theirs
+    assert not at.exception
+    mine = db.answers(aid)[qid]
+    assert (mine.level, mine.answered_by, mine.version) == (2, "app", 3)
+    assert mine.note == "from the other laptop"  # their note is not lost with their level
+    card = cards(at)[qid]
+    assert (card["value"], card["warning"]) == ("2", "")
+    assert card["status"].startswith("✓ Saved at")
+
+
+def test_a_first_answer_does_not_overwrite_one_given_elsewhere_meanwhile(db: Store, aid: int) -> None:
+    """Unanswered when the page loaded, answered with a note on another laptop, then clicked here."""
+    qid = "alpha.governance.q1"
+    at = app(aid, page=QUESTIONNAIRE)
+    db.save_answer(aid, qid, level=3, note="theirs", answered_by="Grace")
+    choose(at, qid, "2")
+    saved = db.answers(aid)[qid]
+    assert (saved.level, saved.note, saved.answered_by) == (3, "theirs", "Grace")
+    assert "Grace" in cards(at)[qid]["warning"]
+    choose(at, qid, "2")
+    saved = db.answers(aid)[qid]
+    assert (saved.level, saved.note) == (2, "theirs")  # a level never clears a note
+
+
+def test_a_note_that_meets_a_conflict_is_kept_in_the_warning(db: Store, aid: int) -> None:
+    qid = "alpha.governance.q1"
+    db.save_answer(aid, qid, note="first thoughts")
+    at = app(aid, page=QUESTIONNAIRE)
+    db.save_answer(aid, qid, level=3, note="first thoughts", answered_by="Grace")
+    send(at, qid, note="mine, typed in the room")
+    warning = cards(at)[qid]["warning"]
+    assert "changed this answer to level 3 while you gave a note" in warning
+    assert "“mine, typed in the room”" in warning and "level None" not in warning
+    assert db.answers(aid)[qid].note == "first thoughts"
+    send(at, qid, note="mine, typed in the room")
+    saved = db.answers(aid)[qid]
+    assert (saved.level, saved.note) == (3, "mine, typed in the room")  # a note keeps their level
+
+
 # --- dimension navigation ------------------------------------------------------------------------
-
-
-def radio_questions(at: AppTest, aid: int) -> list[str]:
-    return [r.key.removeprefix(f"lvl-{aid}-") for r in at.radio]
 
 
 def click(at: AppTest, label: str) -> AppTest:
@@ -295,32 +418,32 @@ def test_next_and_previous_walk_through_the_layers_then_the_dimensions(aid: int)
     at = app(aid, page=QUESTIONNAIRE)
     assert at.selectbox(key="dim-index").value == 0
     assert by_label(at.button, "← Previous").disabled
-    assert radio_questions(at, aid) == ["alpha.governance.q1", "alpha.governance.q2"]
+    assert shown(at) == ["alpha.governance.q1", "alpha.governance.q2"]
     assert by_label(at.button, "Next →").help == "On to Beta · Governance & compliance"
 
     click(at, "Next →")
     assert at.selectbox(key="dim-index").value == 0
     assert at.button_group(key="layer-step").value == "beta"
-    assert radio_questions(at, aid) == ["beta.governance.q1", "beta.governance.q2"]
+    assert shown(at) == ["beta.governance.q1", "beta.governance.q2"]
     assert at.query_params["layer"] == "beta"
 
     click(at, "Next →")
     assert at.selectbox(key="dim-index").value == 1
-    assert radio_questions(at, aid) == ["alpha.monitoring.q1"]
+    assert shown(at) == ["alpha.monitoring.q1"]
     assert at.query_params["dimension"] == "1"
     assert at.query_params["layer"] == "alpha"
 
     for _ in range(3):
         click(at, "Next →")
-    assert radio_questions(at, aid) == ["beta.cost.q1"]
+    assert shown(at) == ["beta.cost.q1"]
     assert "Next →" not in [b.label for b in at.button]
 
     click(at, "← Previous")
     assert at.selectbox(key="dim-index").value == 2
-    assert radio_questions(at, aid) == ["alpha.cost.q1"]
+    assert shown(at) == ["alpha.cost.q1"]
     click(at, "← Previous")
     assert at.selectbox(key="dim-index").value == 1
-    assert radio_questions(at, aid) == ["beta.monitoring.q1"]
+    assert shown(at) == ["beta.monitoring.q1"]
 
 
 def test_the_selectbox_layer_control_and_the_url_choose_what_is_shown(aid: int) -> None:
@@ -328,14 +451,14 @@ def test_the_selectbox_layer_control_and_the_url_choose_what_is_shown(aid: int) 
     show_layer(at, "beta")
     at.selectbox(key="dim-index").set_value(2).run()
     assert not at.exception
-    assert radio_questions(at, aid) == ["alpha.cost.q1"]  # a new dimension starts at its first layer
+    assert shown(at) == ["alpha.cost.q1"]  # a new dimension starts at its first layer
     show_layer(at, "beta")
-    assert radio_questions(at, aid) == ["beta.cost.q1"]
+    assert shown(at) == ["beta.cost.q1"]
 
     at = questionnaire_from_url(aid, dimension="1", layer="beta")
-    assert radio_questions(at, aid) == ["beta.monitoring.q1"]
+    assert shown(at) == ["beta.monitoring.q1"]
     at = questionnaire_from_url(aid, dimension="x", layer="<script>")
-    assert radio_questions(at, aid) == ["alpha.governance.q1", "alpha.governance.q2"]
+    assert shown(at) == ["alpha.governance.q1", "alpha.governance.q2"]
 
 
 def questionnaire_from_url(aid: int, **params: str) -> AppTest:
@@ -351,10 +474,10 @@ def questionnaire_from_url(aid: int, **params: str) -> AppTest:
 def test_a_complete_dimension_shows_its_score(aid: int) -> None:
     at = app(aid, page=QUESTIONNAIRE)
     at.selectbox(key="dim-index").set_value(1).run()
-    at.radio(key=level_key(aid, "alpha.monitoring.q1")).set_value("3").run()
+    choose(at, "alpha.monitoring.q1", "3")
     assert not any("is complete" in t for t in texts(at.success))
     show_layer(at, "beta")
-    at.radio(key=level_key(aid, "beta.monitoring.q1")).set_value("1").run()
+    choose(at, "beta.monitoring.q1", "1")
     assert not at.exception
     assert any("Monitoring & observability is complete: score **2.0**" in t for t in texts(at.success))
 
@@ -362,7 +485,7 @@ def test_a_complete_dimension_shows_its_score(aid: int) -> None:
 def test_see_results_on_the_last_dimension_opens_results(aid: int) -> None:
     at = app(aid, page=QUESTIONNAIRE)
     at.selectbox(key="dim-index").set_value(2).run()
-    at.radio(key=level_key(aid, "alpha.cost.q1")).set_value("2").run()
+    choose(at, "alpha.cost.q1", "2")
     click(at, "Next →")
     click(at, "See results →")
     assert texts(at.title) == ["Results"]

@@ -23,6 +23,7 @@ from assessment.demo import DEMO_ORGANISATION, create_demo_organisation
 from assessment.questionnaire import Questionnaire, load_all
 from assessment.roadmap import PHASE_NAMES
 from assessment.storage import Store
+from tests.cards import cards, choose, shown
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
@@ -384,29 +385,35 @@ def test_over_time_with_one_assessment_in_the_department(db: Store, mini: Questi
 def test_presentation_mode_shows_one_question_at_a_time(db: Store, mini: Questionnaire) -> None:
     aid = db.create_assessment("Workshop", "Platform", mini)
     at = app(aid, page=QUESTIONNAIRE)
-    assert len(at.radio) == 2  # the first dimension's first layer
+    assert shown(at) == ["alpha.governance.q1", "alpha.governance.q2"]  # the first dimension's first layer
+    assert not any(c["large"] for c in cards(at).values())
 
     at.toggle(key="presentation").set_value(True)
     run(at)
-    assert [r.key for r in at.radio] == [f"lvl-{aid}-alpha.governance.q1"]
+    assert shown(at) == ["alpha.governance.q1"]
+    assert cards(at)["alpha.governance.q1"]["large"] is True  # readable from the back of the room
     assert "Alpha · question 1 of 4" in texts(at.subheader)
     assert by_label(at.button, "Next question →")
     assert by_label(at.button, "← Previous question").disabled
     assert by_label(at.button, "Exit presentation mode")
 
     click(at, "Next question →")
-    assert [r.key for r in at.radio] == [f"lvl-{aid}-alpha.governance.q2"]
+    assert shown(at) == ["alpha.governance.q2"]
     assert "Alpha · question 2 of 4" in texts(at.subheader)
     click(at, "Next question →")
-    assert [r.key for r in at.radio] == [f"lvl-{aid}-beta.governance.q1"]
+    assert shown(at) == ["beta.governance.q1"]
     assert "Beta · question 3 of 4" in texts(at.subheader)
 
     # Answering in presentation mode saves like the full page does.
-    at.radio(key=f"lvl-{aid}-beta.governance.q1").set_value("2")
-    run(at)
+    choose(at, "beta.governance.q1", "2")
+    assert not at.exception
     assert db.answers(aid)["beta.governance.q1"].level == 2
-    assert [r.key for r in at.radio] == [f"lvl-{aid}-beta.governance.q1"]
+    assert shown(at) == ["beta.governance.q1"]
+    card = cards(at)["beta.governance.q1"]
+    assert (card["value"], card["large"]) == ("2", True)
+    assert card["status"].startswith("✓ Saved at")
 
     click(at, "Exit presentation mode")
-    assert [r.key for r in at.radio] == [f"lvl-{aid}-beta.governance.q1", f"lvl-{aid}-beta.governance.q2"]
+    assert shown(at) == ["beta.governance.q1", "beta.governance.q2"]
+    assert not any(c["large"] for c in cards(at).values())
     assert at.toggle(key="presentation").value is False

@@ -1,0 +1,102 @@
+// Level cards: the questions of one step of the Questionnaire, drawn by the browser itself.
+//
+// One Streamlit element for the whole list (not a radio, a caption and a popover per question): a click
+// reruns one fragment and the page redraws one element, which keeps a click as quick as on a bare page
+// (benchmarks/bench_ui.py). The DOM is built once per mount and then only updated, so focus, an open
+// note and what is being typed survive every rerun. Every text goes in through textContent: a note or a
+// question is shown as typed, never as markup.
+//
+// data: {questions: [{id, text, hint, value, levels: [{value, name, description}], note, evidence,
+//        status, warning}], disabled, large}
+// events (trigger "answer"): {qid, level} | {qid, note} | {qid, evidence}
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function buildCard(q, index, uid, send) {
+  const card = el("section", "lc-card");
+  card.dataset.qid = q.id;
+  const title = el("p", "lc-question", q.text);
+  title.id = `${uid}-q${index}`;
+  card.append(title);
+  if (q.hint) card.append(el("p", "lc-hint", `Evidence to ask for: ${q.hint}`));
+
+  const group = el("div", "lc-levels");
+  group.setAttribute("role", "radiogroup");
+  group.setAttribute("aria-labelledby", title.id);
+  for (const level of q.levels) {
+    const label = el("label", level.value === "na" ? "lc-level lc-na" : "lc-level");
+    const input = el("input");
+    input.type = "radio";
+    input.name = `${uid}-q${index}`;
+    input.value = level.value;
+    input.addEventListener("change", () => {
+      if (input.checked) send({ qid: q.id, level: level.value });
+    });
+    label.append(input, el("span", "lc-name", level.name), el("span", "lc-desc", level.description));
+    group.append(label);
+  }
+  card.append(group);
+
+  const status = el("p", "lc-status");
+  status.setAttribute("role", "status");
+  card.append(status, el("p", "lc-warning"));
+
+  const more = el("details", "lc-more");
+  more.append(el("summary", "", "Note and evidence link"));
+  const noteLabel = el("label", "lc-field", "Note");
+  const note = el("textarea");
+  note.rows = 3;
+  note.placeholder = "What the room said, who follows up…";
+  note.addEventListener("change", () => send({ qid: q.id, note: note.value }));
+  noteLabel.append(note);
+  const linkLabel = el("label", "lc-field", "Evidence link");
+  const link = el("input");
+  link.type = "url";
+  link.placeholder = "Link to the dashboard, policy or pipeline shown";
+  link.addEventListener("change", () => send({ qid: q.id, evidence: link.value }));
+  linkLabel.append(link);
+  more.append(noteLabel, linkLabel);
+  card.append(more, el("p", "lc-saved-note"));
+  return card;
+}
+
+function update(card, q, disabled) {
+  for (const input of card.querySelectorAll(".lc-levels input")) {
+    input.checked = input.value === q.value;
+    input.disabled = disabled;
+  }
+  card.querySelector(".lc-status").textContent = q.status || "";
+  card.querySelector(".lc-warning").textContent = q.warning || "";
+  const note = card.querySelector("textarea");
+  const link = card.querySelector("input[type=url]");
+  const root = card.getRootNode();
+  // Never overwrite what is being typed: the field with the focus keeps its text.
+  if (root.activeElement !== note) note.value = q.note || "";
+  if (root.activeElement !== link) link.value = q.evidence || "";
+  note.disabled = link.disabled = disabled;
+  const saved = [q.note ? `Note: ${q.note}` : "", q.evidence ? `Evidence: ${q.evidence}` : ""];
+  card.querySelector(".lc-saved-note").textContent = saved.filter(Boolean).join(" · ");
+}
+
+export default function ({ parentElement, data, setTriggerValue }) {
+  const questions = (data && data.questions) || [];
+  const ids = questions.map((q) => q.id).join("\n");
+  let list = parentElement.querySelector(".lc-list");
+  if (!list || list.dataset.ids !== ids) {
+    if (list) list.remove();
+    list = el("div", "lc-list");
+    list.dataset.ids = ids;
+    const uid = `lc${Math.random().toString(36).slice(2, 8)}`;
+    const send = (payload) => setTriggerValue("answer", payload);
+    questions.forEach((q, i) => list.append(buildCard(q, i, uid, send)));
+    parentElement.append(list);
+  }
+  list.classList.toggle("lc-large", Boolean(data && data.large));
+  const cards = list.querySelectorAll(".lc-card");
+  questions.forEach((q, i) => update(cards[i], q, Boolean(data.disabled)));
+}

@@ -1,0 +1,39 @@
+"""Level cards: one step's questions drawn by the browser itself (level_cards.js, level_cards.css).
+
+One Streamlit element for all the questions on screen, instead of a radio, captions and a popover per
+question: a click reruns a fragment that redraws one element, so answering stays as quick as a bare
+Streamlit page (benchmarks/bench_ui.py). Native radio inputs in a radiogroup per question, so the
+keyboard works as it does on any form: Tab to a question, arrow keys to a level.
+"""
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+_HERE = Path(__file__).parent
+EVENT = "answer"
+
+_component = st.components.v2.component(
+    "ai_ops_level_cards",
+    css=(_HERE / "level_cards.css").read_text(encoding="utf-8"),
+    js=(_HERE / "level_cards.js").read_text(encoding="utf-8"),
+)
+
+
+def level_cards(questions: list[dict[str, Any]], *, key: str, disabled: bool, large: bool,
+                on_answer: Callable[[dict[str, Any]], None]) -> None:
+    """Show the cards. `on_answer` gets what the browser sent: {qid, level | note | evidence}.
+
+    Each question: {id, text, hint, value, levels: [{value, name, description}], note, evidence,
+    status, warning}; every string is shown as text, never as markup.
+    """
+
+    def changed() -> None:
+        payload = (st.session_state.get(key) or {}).get(EVENT)
+        if isinstance(payload, dict):
+            on_answer(payload)
+
+    _component(data={"questions": questions, "disabled": disabled, "large": large}, key=key,
+               on_answer_change=changed)
