@@ -8,7 +8,9 @@
 //
 // data: {questions: [{id, text, hint, value, levels: [{value, name, description}], note, evidence,
 //        status, warning}], disabled, large}
-// events (trigger "answer"): {qid, level} | {qid, note} | {qid, evidence}
+// event (trigger "answer"): {qid, changed: "level" | "note" | "evidence", level, note, evidence} — the
+// whole card as it stands, not only what changed: Streamlit may deliver a note's change and a level's
+// click in one batch and keep only the last event, which then still carries the note.
 
 function el(tag, className, text) {
   const node = document.createElement(tag);
@@ -17,8 +19,15 @@ function el(tag, className, text) {
   return node;
 }
 
-function buildCard(q, index, uid, send) {
+function buildCard(q, index, uid, setTriggerValue) {
   const card = el("section", "lc-card");
+  const send = (changed) => {
+    const checked = card.querySelector(".lc-levels input:checked");
+    setTriggerValue("answer", {
+      qid: q.id, changed, level: checked ? checked.value : null,
+      note: card.querySelector("textarea").value, evidence: card.querySelector("input[type=url]").value,
+    });
+  };
   card.dataset.qid = q.id;
   const title = el("p", "lc-question", q.text);
   title.id = `${uid}-q${index}`;
@@ -35,7 +44,7 @@ function buildCard(q, index, uid, send) {
     input.name = `${uid}-q${index}`;
     input.value = level.value;
     input.addEventListener("change", () => {
-      if (input.checked) send({ qid: q.id, level: level.value });
+      if (input.checked) send("level");
     });
     label.append(input, el("span", "lc-name", level.name), el("span", "lc-desc", level.description));
     group.append(label);
@@ -52,13 +61,13 @@ function buildCard(q, index, uid, send) {
   const note = el("textarea");
   note.rows = 3;
   note.placeholder = "What the room said, who follows up…";
-  note.addEventListener("change", () => send({ qid: q.id, note: note.value }));
+  note.addEventListener("change", () => send("note"));
   noteLabel.append(note);
   const linkLabel = el("label", "lc-field", "Evidence link");
   const link = el("input");
   link.type = "url";
   link.placeholder = "Link to the dashboard, policy or pipeline shown";
-  link.addEventListener("change", () => send({ qid: q.id, evidence: link.value }));
+  link.addEventListener("change", () => send("evidence"));
   linkLabel.append(link);
   more.append(noteLabel, linkLabel);
   card.append(more, el("p", "lc-saved-note"));
@@ -92,8 +101,7 @@ export default function ({ parentElement, data, setTriggerValue }) {
     list = el("div", "lc-list");
     list.dataset.ids = ids;
     const uid = `lc${Math.random().toString(36).slice(2, 8)}`;
-    const send = (payload) => setTriggerValue("answer", payload);
-    questions.forEach((q, i) => list.append(buildCard(q, i, uid, send)));
+    questions.forEach((q, i) => list.append(buildCard(q, i, uid, setTriggerValue)));
     parentElement.append(list);
   }
   list.classList.toggle("lc-large", Boolean(data && data.large));

@@ -45,27 +45,29 @@ known = {x.id for x in q.questions}
 
 
 def save(payload: dict) -> None:
-    """Cards callback: write one question's level/N-A, note or evidence link now.
+    """Cards callback: write one question's level/N-A, note and evidence link now.
 
-    `payload` is what the browser sent ({qid, level | note | evidence}); anything else is ignored. A level
-    keeps the stored note and link; a note or link keeps the level this page shows. Every save names the
-    version this page last saw (0: none yet), so a change someone else made meanwhile is never overwritten
-    unseen: the card says who changed it to what, and the next click overwrites deliberately.
+    `payload` is the card as the browser shows it: {qid, changed: "level" | "note" | "evidence", level,
+    note, evidence} (level_cards.js); anything malformed is ignored. A missing note or link keeps the
+    stored one. Every save names the version this page last saw (0: none yet), so a change someone else
+    made meanwhile is never overwritten unseen: the card says who changed it to what, and the next change
+    overwrites deliberately.
     """
-    qid = payload.get("qid")
+    if not isinstance(payload, dict):
+        return
+    qid, changed = payload.get("qid"), payload.get("changed")
     if not isinstance(qid, str) or qid not in known or record.is_final:
         return
-    choice = {**_stored(qid), **mine.get(qid, {})}["value"]
-    fields: dict[str, str] = {}
-    if "level" in payload:
-        if payload["level"] not in OPTIONS:
-            return
-        choice = payload["level"]
+    choice = payload.get("level", {**_stored(qid), **mine.get(qid, {})}["value"])
+    fields = {name: payload[key] for name, key in (("note", "note"), ("evidence_url", "evidence")) if key in payload}
+    if choice not in (*OPTIONS, None) or not all(isinstance(v, str) for v in fields.values()):
+        return
+    if changed == "level" and choice is not None:
         what = "N/A" if choice == NA_OPTION else f"level {choice}"
-    elif isinstance(payload.get("note"), str):
-        fields["note"], what = payload["note"], "a note"
-    elif isinstance(payload.get("evidence"), str):
-        fields["evidence_url"], what = payload["evidence"], "an evidence link"
+    elif changed == "note" and "note" in fields:
+        what = "a note"
+    elif changed == "evidence" and "evidence_url" in fields:
+        what = "an evidence link"
     else:
         return
     try:
@@ -75,7 +77,7 @@ def save(payload: dict) -> None:
         )
     except Conflict as exc:
         theirs = exc.theirs
-        unsaved = next(iter(fields.values()), "")
+        unsaved = {"a note": fields.get("note", ""), "an evidence link": fields.get("evidence_url", "")}.get(what, "")
         conflicts[qid] = {"who": theirs.answered_by, "theirs": theirs.label, "what": what, "unsaved": unsaved}
         versions[qid] = theirs.version  # the next change deliberately overwrites theirs
         mine[qid] = {"value": NA_OPTION if theirs.na else (None if theirs.level is None else str(theirs.level)),

@@ -33,10 +33,15 @@ def shown(at: AppTest) -> list[str]:
     return list(cards(at))
 
 
-def send(at: AppTest, qid: str, **payload: Any) -> AppTest:
-    """What the browser sends when a card changes: {qid, level | note | evidence}; runs the app."""
+def send(at: AppTest, qid: str, **change: Any) -> AppTest:
+    """What the browser sends when one field of a card changes (level=, note= or evidence=): the whole
+    card as it then stands, like level_cards.js; runs the app."""
+    [field] = change
     [proto] = [p for p in _components(at) if any(q["id"] == qid for q in json.loads(p.json)["questions"])]
-    return _trigger(at, proto, {"qid": qid, **payload})
+    card = cards(at)[qid]
+    event = {"qid": qid, "changed": field, "level": card["value"], "note": card["note"],
+             "evidence": card["evidence"], **change}
+    return _trigger(at, proto, event)
 
 
 def send_raw(at: AppTest, event: Any) -> AppTest:

@@ -299,19 +299,26 @@ def test_a_note_with_markup_is_saved_and_sent_back_verbatim(db: Store, aid: int,
     assert cards(app(aid, page=QUESTIONNAIRE))["alpha.governance.q1"]["note"] == note  # and after a reload
 
 
+GOOD = {"qid": "alpha.governance.q1", "changed": "level", "level": "2", "note": "", "evidence": ""}
+
+
 @pytest.mark.parametrize("event", [
-    {"qid": "nope.q1", "level": "2"},  # not a question of this assessment
-    {"qid": "alpha.governance.q1", "level": "7"},
-    {"qid": "alpha.governance.q1", "level": 3},  # a number, not the option "3"
-    {"qid": "alpha.governance.q1", "level": "<b>"},
-    {"qid": "alpha.governance.q1", "level": None},
-    {"qid": "alpha.governance.q1", "level": "7", "note": "sneaked in with a bad level"},
-    {"qid": "alpha.governance.q1", "note": 42},
-    {"qid": "alpha.governance.q1", "note": ["a", "b"]},
-    {"qid": "alpha.governance.q1", "evidence": {"href": "x"}},
+    {**GOOD, "qid": "nope.q1"},  # not a question of this assessment
+    {**GOOD, "level": "7"},
+    {**GOOD, "level": 3},  # a number, not the option "3"
+    {**GOOD, "level": "<b>"},
+    {**GOOD, "level": None},  # "changed: level" to nothing: a radio cannot be unticked
+    {**GOOD, "level": "7", "changed": "note", "note": "sneaked in with a bad level"},
+    {**GOOD, "changed": "note", "note": 42},
+    {**GOOD, "changed": "note", "note": ["a", "b"]},
+    {**GOOD, "changed": "evidence", "evidence": {"href": "x"}},
+    {**GOOD, "evidence": 7},  # a level with a malformed link alongside
+    {**GOOD, "changed": "vote"},
+    {k: v for k, v in GOOD.items() if k != "changed"},
+    {"qid": "alpha.governance.q1", "changed": "note"},  # says a note changed, sends none
     {"qid": "alpha.governance.q1"},
-    {"level": "2"},
-    {"qid": ["alpha.governance.q1"], "level": "2"},  # unhashable
+    {"level": "2", "changed": "level"},
+    {**GOOD, "qid": ["alpha.governance.q1"]},  # unhashable
     "alpha.governance.q1",
     None,
 ])
@@ -324,7 +331,7 @@ def test_an_event_the_page_does_not_expect_is_ignored(db: Store, aid: int, event
     assert cards(at) == before  # the page still renders, unchanged
     assert at.get("progress")[0].proto.text == "0 of 8 questions answered"
 
-    send_raw(at, {"qid": "alpha.governance.q1", "level": "2"})  # the same channel carries a good answer
+    send_raw(at, GOOD)  # the same channel carries a good answer
     assert db.answers(aid)["alpha.governance.q1"].level == 2
 
 

@@ -1,4 +1,5 @@
-"""The real app in Chromium: what only a browser shows (clicks on labels, reloads, the PDF download).
+"""The real app in Chromium: what only a browser shows (clicks on labels, the keyboard, focus, the layout
+of the Questionnaire's level cards, reloads, the PDF download).
 
 A module-scoped fixture starts `streamlit run app.py` on a free port with its own data folder and
 tests/data on QUESTIONNAIRE_PATH; the form then assesses only the `mini` questionnaire.
@@ -17,17 +18,17 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import BrowserContext, Locator, Page, expect
 from pypdf import PdfReader
 
 from assessment.questionnaire import load_questionnaire
 from assessment.report import fmt
 from assessment.scoring import score
-from assessment.storage import Store
+from assessment.storage import AnswerRecord, Store
 
 pytestmark = pytest.mark.browser
 
@@ -150,7 +151,7 @@ def create_assessment(page: Page, name: str) -> None:
     page.get_by_role("button", name="Create assessment").click()
 
 
-# The first dimension (governance) shows these questions, one layer at a time, each with one radio.
+# The first dimension (governance) shows these questions, one layer at a time, each on one level card.
 FIRST_DIMENSION = [
     "Question 1 about governance & compliance in alpha?",
     "Question 2 about governance & compliance in alpha?",
@@ -165,11 +166,23 @@ def show_layer(page: Page, name: str) -> None:
     expect(page.get_by_role("heading", name=re.compile(rf"^{name} · "))).to_be_visible()
 
 
-def level_radio(page: Page, question: str) -> Locator:
-    """The level radio of a question: the radio group is labelled by the question's text."""
-    radio = page.get_by_test_id("stRadio").filter(has=page.get_by_text(question, exact=True))
-    expect(radio).to_have_count(1)
-    return radio
+def level_card(page: Page, question: str) -> Locator:
+    """A question's level card (app_pages/level_cards.js), found by its question line. The cards live in
+    the component's open shadow root, which Playwright's selectors pierce."""
+    title = page.locator(".lc-question", has_text=re.compile(rf"^{re.escape(question)}$"))
+    card = page.locator(".lc-card").filter(has=title)
+    expect(card).to_have_count(1)
+    return card
+
+
+def level(card: Locator, name: str) -> Locator:
+    """A level's radio in a card, by the level's name ("3 · Defined", "N/A"): its accessible name is the
+    name followed by the level's description for this question."""
+    # Playwright writes the pattern into a /…/ selector without escaping "/": "N/A" needs it escaped.
+    return card.get_by_role("radio", name=re.compile("^" + re.escape(name).replace("/", r"\/")))
+
+
+SAVED = re.compile(r"^✓ Saved at \d\d:\d\d:\d\d$")  # a card's status line once its answer is stored
 
 
 # Three answers on the first dimension: question text, its id, the level label clicked, stored level.
@@ -180,18 +193,51 @@ ANSWERS = [
 ]
 
 
-@pytest.fixture
-def page(page: Page) -> Page:
-    """pytest-playwright's page, sized like a laptop screen, waiting long enough for reruns."""
-    page.set_viewport_size({"width": 1280, "height": 900})
+def patient(page: Page) -> Page:
+    """Wait long enough for reruns, in actions and in `expect`."""
     page.set_default_timeout(RERUN_TIMEOUT)
     expect.set_options(timeout=RERUN_TIMEOUT)
     return page
 
 
+@pytest.fixture
+def page(page: Page) -> Page:
+    """pytest-playwright's page, sized like a laptop screen, waiting long enough for reruns."""
+    page.set_viewport_size({"width": 1280, "height": 900})
+    return patient(page)
+
+
 def db(data_dir: Path) -> Store:
     """The running app's database, opened from the test (dispose the engine when done)."""
     return Store.open(f"sqlite:///{data_dir / 'assessments.db'}")
+
+
+def stored_answer(data_dir: Path, aid: int, qid: str,
+                  until: Callable[[AnswerRecord | None], bool]) -> AnswerRecord | None:
+    """The app's stored answer to `qid` once `until` holds for it, or as it is after RERUN_TIMEOUT: a key
+    press saves a rerun later, and the card's status line may already show an earlier save."""
+    deadline = time.monotonic() + RERUN_TIMEOUT / 1000
+    while True:
+        store = db(data_dir)
+        try:
+            answer = store.answers(aid).get(qid)
+        finally:
+            store.engine.dispose()
+        if until(answer) or time.monotonic() > deadline:
+            return answer
+        time.sleep(0.2)
+
+
+def open_questionnaire(page: Page, app_url: str, data_dir: Path, name: str) -> int:
+    """A new assessment on the mini questionnaire, opened on the Questionnaire page; returns its id."""
+    store = db(data_dir)
+    try:
+        aid = store.create_assessment(name, "Platform", load_questionnaire(DATA / "mini.yaml"))
+    finally:
+        store.engine.dispose()
+    page.goto(f"{app_url}/questionnaire?assessment={aid}")
+    expect(page.locator(".lc-card")).to_have_count(2)  # the first layer's two questions
+    return aid
 
 
 def test_create_answer_reload_results_and_pdf(page: Page, app_url: str, data_dir: Path) -> None:
@@ -210,16 +256,18 @@ def test_create_answer_reload_results_and_pdf(page: Page, app_url: str, data_dir
     expect(page.get_by_text("Browser baseline", exact=False).first).to_be_visible()
     expect(page).to_have_url(re.compile(r"[?&]assessment=\d+"))
     aid = int(re.search(r"assessment=(\d+)", page.url).group(1))
-    expect(page.get_by_test_id("stRadio")).to_have_count(2)  # the first layer's two questions
+    expect(page.locator(".lc-card")).to_have_count(2)  # the first layer's two questions
 
     for n, (text, _, label, _) in enumerate(ANSWERS, start=1):
         if "beta" in text:
             show_layer(page, "Beta")
-        radio = level_radio(page, text)
-        radio.get_by_text(label, exact=True).click()
+        card = level_card(page, text)
+        card.get_by_text(label, exact=True).click()  # the level's name, not its radio: as a person clicks
+        expect(card.locator(".lc-status")).to_have_text(SAVED)
         expect(page.get_by_text(f"{n} of 8 questions answered")).to_be_visible()
-        expect(radio.get_by_role("radio", name=label)).to_be_checked()
-    expect(page.get_by_text("✓ Saved at")).to_have_count(1)  # the beta question on screen
+        expect(level(card, label)).to_be_checked()
+        expect(card.get_by_role("radio", checked=True)).to_have_count(1)
+    expect(page.locator(".lc-status", has_text="✓ Saved at")).to_have_count(1)  # the beta question on screen
     expect(page.get_by_text("✓ Alpha 2/2 · Beta 1/2")).to_be_visible()
     no_errors(page)
     shot(page, "questionnaire")
@@ -228,16 +276,17 @@ def test_create_answer_reload_results_and_pdf(page: Page, app_url: str, data_dir
     page.reload()
     expect(page.get_by_role("heading", name="Questionnaire")).to_be_visible()
     expect(page.get_by_role("heading", name="Beta · Governance & compliance")).to_be_visible()
-    expect(page.get_by_test_id("stRadio")).to_have_count(2)
+    expect(page.locator(".lc-card")).to_have_count(2)
     expect(page.get_by_text("3 of 8 questions answered")).to_be_visible()
     for text, _, label, _ in reversed(ANSWERS):
         if "alpha" in text:
             show_layer(page, "Alpha")
-        radio = level_radio(page, text)
-        expect(radio.get_by_role("radio", name=label)).to_be_checked()
-        expect(radio.get_by_role("radio", checked=True)).to_have_count(1)
+        card = level_card(page, text)
+        expect(level(card, label)).to_be_checked()
+        expect(card.get_by_role("radio", checked=True)).to_have_count(1)
+        expect(card.locator(".lc-status")).to_have_text("")  # a new session has saved nothing yet
     show_layer(page, "Beta")
-    unanswered = level_radio(page, "Question 6 about governance & compliance in beta?")
+    unanswered = level_card(page, "Question 6 about governance & compliance in beta?")
     expect(unanswered.get_by_role("radio", checked=True)).to_have_count(0)
     no_errors(page)
     shot(page, "questionnaire-reloaded")
@@ -281,12 +330,7 @@ def test_create_answer_reload_results_and_pdf(page: Page, app_url: str, data_dir
 
 
 def test_the_dimension_stays_put_while_answering(page: Page, app_url: str, data_dir: Path) -> None:
-    store = db(data_dir)
-    try:
-        aid = store.create_assessment("Navigation", "Platform", load_questionnaire(DATA / "mini.yaml"))
-    finally:
-        store.engine.dispose()
-    page.goto(f"{app_url}/questionnaire?assessment={aid}")
+    open_questionnaire(page, app_url, data_dir, "Navigation")
     expect(page.get_by_text(FIRST_DIMENSION[0], exact=True).first).to_be_visible()
 
     page.get_by_role("button", name="Next →").click()  # the same dimension's next layer
@@ -297,8 +341,11 @@ def test_the_dimension_stays_put_while_answering(page: Page, app_url: str, data_
     for n, (layer, number, label) in enumerate(steps, start=1):
         monitoring = f"Question {number} about monitoring & observability in {layer}?"
         expect(page.get_by_text(monitoring, exact=True).first).to_be_visible()
-        page.get_by_test_id("stRadio").first.get_by_text(label, exact=True).click()
+        card = level_card(page, monitoring)
+        card.get_by_text(label, exact=True).click()
+        expect(card.locator(".lc-status")).to_have_text(SAVED)
         expect(page.get_by_text(f"{n} of 8 questions answered")).to_be_visible()
+        expect(level(card, label)).to_be_checked()
         expect(page.get_by_text(monitoring, exact=True).first).to_be_visible()  # it stays put
         expect(page).to_have_url(re.compile(r"[?&]dimension=1\b"))
         expect(page).to_have_url(re.compile(rf"[?&]layer={layer}\b"))
@@ -313,3 +360,167 @@ def test_the_dimension_stays_put_while_answering(page: Page, app_url: str, data_
     page.get_by_role("button", name="Next →").click()
     expect(page.get_by_text("Question 8 about cost optimisation in beta?", exact=True).first).to_be_visible()
     expect(page.get_by_role("button", name="See results →")).to_be_visible()
+
+
+# --- The level cards (app_pages/level_cards.js): keyboard, focus, notes as text, layout ---
+
+Q1, Q2 = FIRST_DIMENSION[0], FIRST_DIMENSION[1]
+EVIL_NOTE = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=1</script> **bold**'
+
+
+def open_note(card: Locator) -> Locator:
+    """Open a card's "Note and evidence link" and return its note field."""
+    card.get_by_text("Note and evidence link", exact=True).click()
+    note = card.get_by_role("textbox", name="Note")
+    expect(note).to_be_visible()
+    return note
+
+
+def human_click(page: Page, target: Locator) -> None:
+    """A click with a person's pause between pressing and releasing the button (Playwright's own click
+    sends both within a millisecond)."""
+    box = target.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.wait_for_timeout(100)
+    page.mouse.up()
+
+
+def test_arrow_keys_answer_a_question_without_a_mouse(page: Page, app_url: str, data_dir: Path) -> None:
+    aid = open_questionnaire(page, app_url, data_dir, "Keyboard")
+    card = level_card(page, Q1)
+    card.get_by_role("radio").first.focus()  # where Tab lands in a group with nothing checked yet
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+
+    third = level(card, "2 · Repeatable")
+    expect(third).to_be_checked()
+    expect(card.locator(".lc-status")).to_have_text(SAVED)
+    expect(page.get_by_text("1 of 8 questions answered")).to_be_visible()  # the page rerun kept the focus:
+    expect(third).to_be_focused()
+    # the focus ring is drawn around the level the keyboard is on, and only there
+    levels = card.locator("label.lc-level")
+    expect(levels.nth(2)).to_have_css("outline-style", "solid")
+    expect(levels.nth(1)).to_have_css("outline-style", "none")
+    answer = stored_answer(data_dir, aid, "alpha.governance.q1", lambda a: a is not None and a.level == 2)
+    assert answer is not None and (answer.level, answer.na) == (2, False)
+
+    # Tab leaves the question for its note link, then reaches the next question; Space answers it.
+    page.keyboard.press("Tab")
+    expect(card.get_by_text("Note and evidence link", exact=True)).to_be_focused()
+    page.keyboard.press("Tab")
+    second = level_card(page, Q2)
+    expect(level(second, "0 · None")).to_be_focused()
+    page.keyboard.press("Space")
+    expect(level(second, "0 · None")).to_be_checked()
+    expect(page.get_by_text("2 of 8 questions answered")).to_be_visible()
+    answer = stored_answer(data_dir, aid, "alpha.governance.q2", lambda a: a is not None and a.level == 0)
+    assert answer is not None and (answer.level, answer.na) == (0, False)
+    expect(level(card, "2 · Repeatable")).to_be_checked()  # the first answer is untouched
+    no_errors(page)
+
+
+def test_note_and_evidence_link_save_on_leaving_the_field_and_show_as_text(
+    page: Page, app_url: str, data_dir: Path,
+) -> None:
+    aid = open_questionnaire(page, app_url, data_dir, "Notes")
+    card = level_card(page, Q1)
+    note = open_note(card)
+    note.fill(EVIL_NOTE)
+    note.press("Tab")  # leaving the field is what saves it
+    link = card.get_by_role("textbox", name="Evidence link")
+    expect(link).to_be_focused()
+    shown = card.locator(".lc-saved-note")
+    expect(shown).to_have_text(f"Note: {EVIL_NOTE}")  # what was typed, character for character
+    answer = stored_answer(data_dir, aid, "alpha.governance.q1", lambda a: a is not None and a.note == EVIL_NOTE)
+    assert answer is not None
+    assert (answer.note, answer.level, answer.na) == (EVIL_NOTE, None, False)
+    expect(page.get_by_text("0 of 8 questions answered")).to_be_visible()  # a note alone is not an answer
+
+    link.fill("https://example.org/dashboards/models")
+    link.press("Tab")
+    expect(shown).to_have_text(f"Note: {EVIL_NOTE} · Evidence: https://example.org/dashboards/models")
+    answer = stored_answer(data_dir, aid, "alpha.governance.q1", lambda a: a is not None and bool(a.evidence_url))
+    assert answer is not None
+    assert (answer.note, answer.evidence_url) == (EVIL_NOTE, "https://example.org/dashboards/models")
+    # The note is text, never markup: no image, no script run, no bold.
+    assert page.evaluate("() => window.__pwned") is None
+    expect(card.locator("img")).to_have_count(0)
+    expect(card.locator("script, strong, b")).to_have_count(0)
+    no_errors(page)
+    shot(page, "questionnaire-cards")
+
+    # A new session shows what is stored, still as text, in the fields and under them.
+    page.reload()
+    card = level_card(page, Q1)
+    expect(card.locator(".lc-saved-note")).to_have_text(
+        f"Note: {EVIL_NOTE} · Evidence: https://example.org/dashboards/models")
+    note = open_note(card)
+    expect(note).to_have_value(EVIL_NOTE)
+    expect(card.get_by_role("textbox", name="Evidence link")).to_have_value("https://example.org/dashboards/models")
+    expect(card.locator("img")).to_have_count(0)
+    assert page.evaluate("() => window.__pwned") is None
+    no_errors(page)
+
+
+def test_a_save_never_overwrites_the_note_being_typed(page: Page, app_url: str, data_dir: Path) -> None:
+    aid = open_questionnaire(page, app_url, data_dir, "Typing")
+    card = level_card(page, Q1)
+    note = open_note(card)
+    note.click()
+    page.keyboard.type("The platform team owns")
+
+    # Another question is answered while the note is still being typed (a click that does not take the
+    # focus, like one from a second person at the same screen): the page reruns around the field.
+    other = level_card(page, Q2)
+    level(other, "1 · Initial").evaluate("radio => radio.click()")
+    expect(other.locator(".lc-status")).to_have_text(SAVED)
+    expect(page.get_by_text("1 of 8 questions answered")).to_be_visible()  # a whole-page rerun
+    expect(note).to_be_focused()
+    expect(note).to_have_value("The platform team owns")
+    page.keyboard.type(" the model registry")
+
+    # Then a level of the same card: the click takes the focus, the note is saved on the way out.
+    human_click(page, card.get_by_text("3 · Defined", exact=True))
+    expect(level(card, "3 · Defined")).to_be_checked()
+    expect(card.locator(".lc-status")).to_have_text(SAVED)
+    typed = "The platform team owns the model registry"
+    expect(card.locator(".lc-saved-note")).to_have_text(f"Note: {typed}")
+    expect(note).to_have_value(typed)
+    answer = stored_answer(data_dir, aid, "alpha.governance.q1",
+                           lambda a: a is not None and a.level == 3 and a.note == typed)
+    assert answer is not None and (answer.level, answer.note) == (3, typed)
+    no_errors(page)
+
+
+def test_a_tap_on_a_level_right_after_typing_keeps_the_note(
+    new_context: Callable[..., BrowserContext], app_url: str, data_dir: Path,
+) -> None:
+    page = patient(new_context(viewport={"width": 1024, "height": 768}, has_touch=True).new_page())  # a tablet
+    aid = open_questionnaire(page, app_url, data_dir, "Tablet")
+    card = level_card(page, Q1)
+    note = open_note(card)
+    note.fill("Asked for the audit log")
+    card.get_by_text("3 · Defined", exact=True).tap()
+    expect(level(card, "3 · Defined")).to_be_checked()
+    expect(card.locator(".lc-status")).to_have_text(SAVED)
+    answer = stored_answer(data_dir, aid, "alpha.governance.q1", lambda a: a is not None and a.level == 3)
+    assert answer is not None and answer.level == 3
+    # No typed text is lost: the rerun that stored the level either stored the note or left it in the field.
+    assert "Asked for the audit log" in (answer.note, note.input_value()), (answer.note, note.input_value())
+
+
+@pytest.mark.parametrize(("width", "per_row"), [(390, 1), (1280, 3), (1920, 6)])
+def test_levels_fit_the_width_of_the_screen(page: Page, app_url: str, data_dir: Path, width: int,
+                                            per_row: int) -> None:
+    """A phone stacks the six levels, a laptop shows two rows of three, a projector one row of six."""
+    page.set_viewport_size({"width": width, "height": 900})
+    open_questionnaire(page, app_url, data_dir, f"Layout {width}")
+    levels = level_card(page, Q1).locator("label.lc-level")
+    expect(levels).to_have_count(6)
+    tops = [round(box["y"]) for box in (x.bounding_box() for x in levels.all())]
+    rows = [tops[i:i + per_row] for i in range(0, len(tops), per_row)]
+    assert all(len(set(row)) == 1 for row in rows), tops  # each row side by side…
+    assert [row[0] for row in rows] == sorted({*tops}), tops  # …and one row under the other
+    no_errors(page)
+    shot(page, f"questionnaire-cards-{width}")
