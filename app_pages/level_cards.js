@@ -6,7 +6,7 @@
 // note and what is being typed survive every rerun. Every text goes in through textContent: a note or a
 // question is shown as typed, never as markup.
 //
-// data: {questions: [{id, text, hint, value, levels: [{value, name, description}], note, evidence,
+// data: {heading, questions: [{id, text, hint, value, levels: [{value, name, description}], note, evidence,
 //        status, warning}], disabled, large}
 // event (trigger "answer"): {qid, changed: "level" | "note" | "evidence", level, note, evidence} — the
 // whole card as it stands, not only what changed: Streamlit may deliver a note's change and a level's
@@ -100,11 +100,13 @@ export default function ({ parentElement, data, setTriggerValue }) {
     if (list) list.remove();
     list = el("div", "lc-list");
     list.dataset.ids = ids;
+    list.append(el("h3", "lc-heading"));
     const uid = `lc${Math.random().toString(36).slice(2, 8)}`;
     questions.forEach((q, i) => list.append(buildCard(q, i, uid, setTriggerValue)));
     parentElement.append(list);
   }
   list.classList.toggle("lc-large", Boolean(data && data.large));
+  list.querySelector(".lc-heading").textContent = (data && data.heading) || "";
   const cards = list.querySelectorAll(".lc-card");
   questions.forEach((q, i) => update(cards[i], q, Boolean(data.disabled)));
 }

@@ -22,9 +22,9 @@ _component = st.components.v2.component(
 )
 
 
-def level_cards(questions: list[dict[str, Any]], *, key: str, disabled: bool, large: bool,
+def level_cards(questions: list[dict[str, Any]], *, key: str, heading: str, disabled: bool, large: bool,
                 on_answer: Callable[[dict[str, Any]], None]) -> None:
-    """Show the cards. `on_answer` gets what the browser sent: {qid, level | note | evidence}.
+    """Show the cards under `heading`. `on_answer` gets what the browser sent (level_cards.js).
 
     Each question: {id, text, hint, value, levels: [{value, name, description}], note, evidence,
     status, warning}; every string is shown as text, never as markup.
@@ -35,5 +35,5 @@ def level_cards(questions: list[dict[str, Any]], *, key: str, disabled: bool, la
         if isinstance(payload, dict):
             on_answer(payload)
 
-    _component(data={"questions": questions, "disabled": disabled, "large": large}, key=key,
+    _component(data={"heading": heading, "questions": questions, "disabled": disabled, "large": large}, key=key,
                on_answer_change=changed)

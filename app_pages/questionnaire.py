@@ -160,20 +160,20 @@ index = st.selectbox("Dimension", range(len(dims)), key="dim-index",
                      format_func=lambda i: f"{i + 1}. {dims[i].name}",
                      on_change=lambda: st.session_state.update({"layer-step": None}))  # start at its first layer
 presenting = st.session_state.get("presentation", False)
-if not presenting:
-    st.caption(" · ".join(
-        f"{'✓ ' if done == total else ''}{d.name} {done}/{total}"
-        for d, (done, total) in ((dims[i], dim_done(i)) for i in range(len(dims)))
-    ))
 st.query_params["dimension"] = str(index)
 dim = dims[index]
 row = by_dim.loc[dim.id]
-if presenting:
-    pass
-elif int(row["answered"] + row["na"]) == int(row["total"]):
-    st.success(f"{dim.name} is complete: score **{fmt(row['score'])}** / 4 ({names.name(row['score'])}).")
-elif dim.description:
-    st.caption(dim.description)
+complete = int(row["answered"] + row["na"]) == int(row["total"])
+if not presenting:
+    # One caption for the dimensions' progress and this dimension's description: the browser redraws
+    # every element of the page on each click, so the page keeps few (benchmarks/bench_ui.py).
+    progress_line = " · ".join(
+        f"{'✓ ' if done == total else ''}{d.name} {done}/{total}"
+        for d, (done, total) in ((dims[i], dim_done(i)) for i in range(len(dims)))
+    )
+    st.caption(progress_line if complete or not dim.description else f"{progress_line}  \n{dim.description}")
+    if complete:
+        st.success(f"{dim.name} is complete: score **{fmt(row['score'])}** / 4 ({names.name(row['score'])}).")
 
 here = layers_of(index)
 if st.session_state.get("layer-step") not in here:
@@ -219,14 +219,14 @@ def card_data(question) -> dict:  # noqa: ANN001 - a questionnaire Question
 
 
 @st.fragment
-def show_cards(questions: list, key: str) -> None:
+def show_cards(questions: list, key: str, heading: str) -> None:
     """The level cards of the questions on screen: a click reruns this fragment only (one element for
     the browser to redraw, benchmarks/bench_ui.py); a first answer reruns the page, so the progress
     bars move."""
     if st.session_state.pop("progress-changed", False):
         st.rerun(scope="app")
-    level_cards([card_data(x) for x in questions], key=key, disabled=record.is_final, large=presenting,
-                on_answer=save)
+    level_cards([card_data(x) for x in questions], key=key, heading=heading, disabled=record.is_final,
+                large=presenting, on_answer=save)
 
 
 if presenting:
@@ -236,8 +236,8 @@ if presenting:
     pos = min(st.session_state.get(pos_key, 0), len(in_dimension) - 1)
     question = in_dimension[pos]
     st.session_state["layer-step"] = question.layer  # leaving presentation mode shows this question's layer
-    st.subheader(f"{layer_names[question.layer]} · question {pos + 1} of {len(in_dimension)}")
-    show_cards([question], key=f"cards-{aid}-{question.id}")
+    show_cards([question], key=f"cards-{aid}-{question.id}",
+               heading=f"{layer_names[question.layer]} · question {pos + 1} of {len(in_dimension)}")
 
     def move(step: int) -> None:
         """Relative to the session's position at the click, like the Next/Previous buttons below."""
@@ -249,9 +249,8 @@ if presenting:
               width="stretch", type="primary")
     step = steps.index((index, here[0]))  # the bottom buttons move a whole dimension here
 else:
-    if len(q.layers) > 1:
-        st.subheader(f"{layer_names[layer]} · {dim.name}")
-    show_cards(cells[(dim.id, layer)], key=f"cards-{aid}-{dim.id}-{layer}")
+    show_cards(cells[(dim.id, layer)], key=f"cards-{aid}-{dim.id}-{layer}",
+               heading=f"{layer_names[layer]} · {dim.name}" if len(q.layers) > 1 else dim.name)
     step = steps.index((index, layer))
 
 
@@ -281,12 +280,11 @@ def step_label(target: int) -> str:
     return dims[i].name if presenting or len(q.layers) == 1 else f"{layer_names[lid]} · {dims[i].name}"
 
 
-prev_col, _, next_col = st.columns([1, 3, 1])
 before, after = neighbour(step, -1, presenting), neighbour(step, +1, presenting)
-prev_col.button("← Previous", disabled=before is None, width="stretch", on_click=go, args=(-1,),
+buttons = st.container(horizontal=True, horizontal_alignment="distribute")  # one block, not three columns
+buttons.button("← Previous", disabled=before is None, on_click=go, args=(-1,),
                 help=None if before is None else f"Back to {step_label(before)}")
 if after is not None:
-    next_col.button("Next →", type="primary", width="stretch", on_click=go, args=(+1,),
-                    help=f"On to {step_label(after)}")
-elif next_col.button("See results →", type="primary", width="stretch"):
+    buttons.button("Next →", type="primary", on_click=go, args=(+1,), help=f"On to {step_label(after)}")
+elif buttons.button("See results →", type="primary"):
     st.switch_page("app_pages/results.py")

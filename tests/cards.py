@@ -28,6 +28,12 @@ def cards(at: AppTest) -> dict[str, dict[str, Any]]:
     return out
 
 
+def heading(at: AppTest) -> str:
+    """The heading above the cards: where the page is ("Alpha · Governance & compliance")."""
+    [proto] = _components(at)
+    return json.loads(proto.json)["heading"]
+
+
 def shown(at: AppTest) -> list[str]:
     """The question ids on screen, in order."""
     return list(cards(at))

@@ -20,7 +20,7 @@ from assessment.questionnaire import Questionnaire
 from assessment.report import fmt
 from assessment.scoring import score
 from assessment.storage import Store
-from tests.cards import cards, choose, send, send_raw, shown, value
+from tests.cards import cards, choose, heading, send, send_raw, shown, value
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
@@ -158,7 +158,7 @@ def test_create_assessment_opens_it_in_the_questionnaire(db: Store) -> None:
     # The first dimension (governance) has two questions in each of the two layers: one layer at a time.
     first_layer = ["alpha.governance.q1", "alpha.governance.q2"]
     assert shown(at) == first_layer
-    assert texts(at.subheader) == ["Alpha · Governance & compliance"]
+    assert heading(at) == "Alpha · Governance & compliance"
     layer = at.button_group(key="layer-step")
     assert (layer.value, layer.options) == ("alpha", ["Alpha", "Beta"])
     assert "Alpha 0/2 · Beta 0/2" in texts(at.caption)

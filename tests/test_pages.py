@@ -23,7 +23,7 @@ from assessment.demo import DEMO_ORGANISATION, create_demo_organisation
 from assessment.questionnaire import Questionnaire, load_all
 from assessment.roadmap import PHASE_NAMES
 from assessment.storage import Store
-from tests.cards import cards, choose, shown
+from tests.cards import cards, choose, heading, shown
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
@@ -392,17 +392,17 @@ def test_presentation_mode_shows_one_question_at_a_time(db: Store, mini: Questio
     run(at)
     assert shown(at) == ["alpha.governance.q1"]
     assert cards(at)["alpha.governance.q1"]["large"] is True  # readable from the back of the room
-    assert "Alpha · question 1 of 4" in texts(at.subheader)
+    assert heading(at) == "Alpha · question 1 of 4"
     assert by_label(at.button, "Next question →")
     assert by_label(at.button, "← Previous question").disabled
     assert by_label(at.button, "Exit presentation mode")
 
     click(at, "Next question →")
     assert shown(at) == ["alpha.governance.q2"]
-    assert "Alpha · question 2 of 4" in texts(at.subheader)
+    assert heading(at) == "Alpha · question 2 of 4"
     click(at, "Next question →")
     assert shown(at) == ["beta.governance.q1"]
-    assert "Beta · question 3 of 4" in texts(at.subheader)
+    assert heading(at) == "Beta · question 3 of 4"
 
     # Answering in presentation mode saves like the full page does.
     choose(at, "beta.governance.q1", "2")
