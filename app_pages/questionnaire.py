@@ -20,9 +20,10 @@ q = record.questionnaire
 aid = record.id
 names = level_names()
 answers = store.answers(aid)
+# The version of each answer this page last showed: a save that finds another one in the database is a
+# conflict. A page run shows what the database holds now, so it takes those versions.
 versions = st.session_state.setdefault(f"versions-{aid}", {})
-for qid, a in answers.items():
-    versions.setdefault(qid, a.version)
+versions.update({qid: a.version for qid, a in answers.items()})
 saved_at = st.session_state.setdefault(f"saved-{aid}", {})
 conflicts = st.session_state.setdefault(f"conflicts-{aid}", {})
 # Questions counted in the progress (a level or N/A): refreshed from the database on every page run.

@@ -546,3 +546,16 @@ def test_results_without_any_level_say_there_is_nothing_to_score(db: Store, aid:
     at = app(aid, page=RESULTS)
     assert any("nothing to score" in t for t in texts(at.info))
     assert not at.metric and not at.get("download_button")
+
+
+def test_a_change_made_elsewhere_and_then_shown_here_is_not_a_conflict(db: Store, aid: int) -> None:
+    """Once the page has run again and shows their answer, changing it is a plain edit, not a clash."""
+    qid = "alpha.governance.q1"
+    db.save_answer(aid, qid, level=1)
+    at = app(aid, page=QUESTIONNAIRE)
+    db.save_answer(aid, qid, level=3, answered_by="Grace")
+    at.run()  # the page runs again (another click, a reload): it now shows level 3
+    assert value(at, qid) == "3"
+    choose(at, qid, "2")
+    assert cards(at)[qid]["warning"] == ""
+    assert (db.answers(aid)[qid].level, db.answers(aid)[qid].version) == (2, 3)
