@@ -386,6 +386,24 @@ def human_click(page: Page, target: Locator) -> None:
     page.mouse.up()
 
 
+def test_the_app_asks_nothing_of_the_internet(page: Page, app_url: str, data_dir: Path) -> None:
+    """Every request the browser makes stays on the app's own server: no fonts, icons or scripts from a
+    CDN (Streamlit fetches ":material/…" page icons from fonts.gstatic.com), so a room without internet,
+    or behind a strict proxy, sees the same app."""
+    outside: list[str] = []
+    page.on("request", lambda r: outside.append(r.url)
+            if not r.url.startswith(("http://127.0.0.1", "http://localhost", "data:", "blob:")) else None)
+    open_questionnaire(page, app_url, data_dir, "Offline")
+    level_card(page, "Question 1 about governance & compliance in alpha?").get_by_text("2 · Repeatable").click()
+    expect(page.locator(".lc-status").first).to_contain_text("Saved at")
+    page.get_by_role("link", name="Results").click()
+    expect(page.get_by_role("heading", name="Results")).to_be_visible()
+    page.wait_for_timeout(1000)
+    assert outside == []
+    icon = page.locator("link[rel~='icon']").first.get_attribute("href")
+    assert icon is not None and icon.startswith("data:image/svg+xml")
+
+
 def test_arrow_keys_answer_a_question_without_a_mouse(page: Page, app_url: str, data_dir: Path) -> None:
     aid = open_questionnaire(page, app_url, data_dir, "Keyboard")
     card = level_card(page, Q1)
