@@ -1,17 +1,10 @@
 """Streamlit frame: page navigation and the shared sidebar. Pages live in app_pages/."""
 
-import base64
-
 import streamlit as st
 
-from app_pages.shared import current_facilitator, log_out, login_required, open_store, write_login_cookie
+from app_pages.shared import APP_ICON, current_facilitator, log_out, login_required, open_store, write_login_cookie
 
-# The tab icon is drawn here, not a ":material/…" name: Streamlit fetches those from fonts.gstatic.com,
-# a request to the internet from every browser that opens the app.
-ICON = ("data:image/svg+xml;base64," + base64.b64encode(b"""<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24">
-<rect x="3" y="13" width="4" height="8" rx="1" fill="#1f77b4"/><rect x="10" y="8" width="4" height="13" rx="1"
-fill="#1f77b4"/><rect x="17" y="3" width="4" height="18" rx="1" fill="#ff7f0e"/></svg>""").decode())
-st.set_page_config(page_title="AI Ops Maturity", page_icon=ICON, layout="wide")
+st.set_page_config(page_title="AI Ops Maturity", page_icon=APP_ICON, layout="wide")
 
 # A participant (?join=CODE) reaches the voting page and nothing else; facilitators log in first when
 # login is required (an account exists, single sign-on is configured, or ASSESSMENT_REQUIRE_LOGIN=1).

@@ -1,8 +1,8 @@
 // Level cards: the questions of one step of the Questionnaire, drawn by the browser itself.
 //
 // One Streamlit element for the whole list (not a radio, a caption and a popover per question): a click
-// reruns one fragment and the page redraws one element, which keeps a click as quick as on a bare page
-// (benchmarks/bench_ui.py). The DOM is built once per mount and then only updated, so focus, an open
+// reruns one fragment holding one element, and Streamlit's browser side redraws every element of a page
+// on each message of a rerun (benchmarks/bench_ui.py). The DOM is built once per mount and then only updated, so focus, an open
 // note and what is being typed survive every rerun. Every text goes in through textContent: a note or a
 // question is shown as typed, never as markup.
 //

@@ -1,9 +1,10 @@
 """Level cards: one step's questions drawn by the browser itself (level_cards.js, level_cards.css).
 
 One Streamlit element for all the questions on screen, instead of a radio, captions and a popover per
-question: a click reruns a fragment that redraws one element, so answering stays as quick as a bare
-Streamlit page (benchmarks/bench_ui.py). Native radio inputs in a radiogroup per question, so the
-keyboard works as it does on any form: Tab to a question, arrow keys to a level.
+question: Streamlit's browser side redraws every element of a page for each message of a rerun, and a
+click here reruns one fragment holding one element (benchmarks/bench_ui.py). Native radio inputs in a
+radiogroup per question, so the keyboard works as it does on any form: Tab to a question, arrow keys to
+a level.
 """
 
 from collections.abc import Callable

@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+import pandas as pd
 import streamlit as st
 
 from app_pages.level_cards import level_cards
@@ -9,7 +10,7 @@ from app_pages.shared import need_assessment, open_store
 from assessment.questionnaire import LEVEL_COUNT, level_names
 from assessment.report import fmt
 from assessment.scoring import score
-from assessment.storage import Conflict, StorageError
+from assessment.storage import AnswerRecord, Conflict, StorageError
 
 NA_OPTION = "na"
 OPTIONS = [str(i) for i in range(LEVEL_COUNT)] + [NA_OPTION]
@@ -31,11 +32,12 @@ counted = {qid for qid, a in answers.items() if a.na or a.level is not None}
 st.session_state[f"counted-{aid}"] = counted
 
 
-def option_of(qid: str) -> str | None:
-    a = answers.get(qid)
+def card_state(a: AnswerRecord | None) -> dict:
+    """An answer as its card shows it: the chosen option ("0"–"4", "na" or None), note and link."""
     if a is None:
-        return None
-    return NA_OPTION if a.na else (None if a.level is None else str(a.level))
+        return {"value": None, "note": "", "evidence": ""}
+    value = NA_OPTION if a.na else (None if a.level is None else str(a.level))
+    return {"value": value, "note": a.note, "evidence": a.evidence_url}
 
 
 # What this session saved since the page last read the database: a click reruns only the cards'
@@ -43,6 +45,12 @@ def option_of(qid: str) -> str | None:
 mine: dict[str, dict] = st.session_state.setdefault(f"mine-{aid}", {})
 mine.clear()
 known = {x.id for x in q.questions}
+RERUN_PAGE = "questionnaire-rerun-page"  # set by a save: the next cards run reruns the whole page
+
+
+def shown(qid: str) -> dict:
+    """What the question's card shows now: this session's last save, else the database as read."""
+    return mine.get(qid) or card_state(answers.get(qid))
 
 
 def save(payload: dict) -> None:
@@ -59,16 +67,16 @@ def save(payload: dict) -> None:
     qid, changed = payload.get("qid"), payload.get("changed")
     if not isinstance(qid, str) or qid not in known or record.is_final:
         return
-    choice = payload.get("level", {**_stored(qid), **mine.get(qid, {})}["value"])
+    choice = payload.get("level", shown(qid)["value"])
     fields = {name: payload[key] for name, key in (("note", "note"), ("evidence_url", "evidence")) if key in payload}
     if choice not in (*OPTIONS, None) or not all(isinstance(v, str) for v in fields.values()):
         return
     if changed == "level" and choice is not None:
-        what = "N/A" if choice == NA_OPTION else f"level {choice}"
+        what, unsaved = ("N/A" if choice == NA_OPTION else f"level {choice}"), ""
     elif changed == "note" and "note" in fields:
-        what = "a note"
+        what, unsaved = "a note", fields["note"]
     elif changed == "evidence" and "evidence_url" in fields:
-        what = "an evidence link"
+        what, unsaved = "an evidence link", fields["evidence_url"]
     else:
         return
     try:
@@ -78,31 +86,24 @@ def save(payload: dict) -> None:
         )
     except Conflict as exc:
         theirs = exc.theirs
-        unsaved = {"a note": fields.get("note", ""), "an evidence link": fields.get("evidence_url", "")}.get(what, "")
         conflicts[qid] = {"who": theirs.answered_by, "theirs": theirs.label, "what": what, "unsaved": unsaved}
         versions[qid] = theirs.version  # the next change deliberately overwrites theirs
-        mine[qid] = {"value": NA_OPTION if theirs.na else (None if theirs.level is None else str(theirs.level)),
-                     "note": theirs.note, "evidence": theirs.evidence_url}
+        mine[qid] = card_state(theirs)
         return
     except StorageError as exc:
         st.session_state["save-error"] = str(exc)
-        st.session_state["progress-changed"] = True  # rerun the page, which shows the error
+        st.session_state[RERUN_PAGE] = True  # the page shows the error
         return
     versions[qid] = saved.version
     conflicts.pop(qid, None)
-    mine[qid] = {"value": choice, "note": saved.note, "evidence": saved.evidence_url}
+    mine[qid] = card_state(saved)
     saved_at[qid] = dt.datetime.now().strftime("%H:%M:%S")
     # A first answer (or a cleared one) moves the progress bars: the whole page must rerun.
     # Changing an existing answer only reruns the cards, which is what keeps clicks fast.
     done = st.session_state[f"counted-{aid}"]
     if (qid in done) != (saved.na or saved.level is not None):
         done.symmetric_difference_update({qid})
-        st.session_state["progress-changed"] = True
-
-
-def _stored(qid: str) -> dict:
-    a = answers.get(qid)
-    return {"value": option_of(qid), "note": a.note if a else "", "evidence": a.evidence_url if a else ""}
+        st.session_state[RERUN_PAGE] = True
 
 
 st.title("Questionnaire")
@@ -121,9 +122,13 @@ st.progress(answered_total / current.total if current.total else 0.0,
 # (presentation mode keeps only this line above the question: the room reads the question)
 
 
-def dim_done(i: int) -> tuple[int, int]:
-    row = by_dim.loc[dims[i].id]
+def counts(row: pd.Series) -> tuple[int, int]:
+    """(questions answered or N/A, questions) of a scoring row."""
     return int(row["answered"] + row["na"]), int(row["total"])
+
+
+def dim_done(i: int) -> tuple[int, int]:
+    return counts(by_dim.loc[dims[i].id])
 
 
 # Where the facilitator is: a dimension, and inside it a layer. The page shows one layer's questions
@@ -164,7 +169,8 @@ presenting = st.session_state.get("presentation", False)
 st.query_params["dimension"] = str(index)
 dim = dims[index]
 row = by_dim.loc[dim.id]
-complete = int(row["answered"] + row["na"]) == int(row["total"])
+dim_answered, dim_total = dim_done(index)
+complete = dim_answered == dim_total
 if not presenting:
     # One caption for the dimensions' progress and this dimension's description: the browser redraws
     # every element of the page on each click, so the page keeps few (benchmarks/bench_ui.py).
@@ -185,8 +191,7 @@ by_cell = current.dimensions.set_index(["dimension", "layer"])
 
 
 def cell_done(layer: str) -> str:
-    row = by_cell.loc[(dim.id, layer)]
-    done, total = int(row["answered"] + row["na"]), int(row["total"])
+    done, total = counts(by_cell.loc[(dim.id, layer)])
     return f"{'✓ ' if done == total else ''}{layer_names[layer]} {done}/{total}"
 
 
@@ -201,7 +206,7 @@ st.query_params["layer"] = layer
 
 def card_data(question) -> dict:  # noqa: ANN001 - a questionnaire Question
     """What the browser needs to draw one question's card (all shown as text, never markup)."""
-    current = {**_stored(question.id), **mine.get(question.id, {})}
+    current = shown(question.id)
     warning = ""
     if c := conflicts.get(question.id):
         warning = (f"Someone else ({c['who'] or 'another session'}) changed this answer to {c['theirs']} while "
@@ -224,7 +229,7 @@ def show_cards(questions: list, key: str, heading: str) -> None:
     """The level cards of the questions on screen: a click reruns this fragment only (one element for
     the browser to redraw, benchmarks/bench_ui.py); a first answer reruns the page, so the progress
     bars move."""
-    if st.session_state.pop("progress-changed", False):
+    if st.session_state.pop(RERUN_PAGE, False):
         st.rerun(scope="app")
     level_cards([card_data(x) for x in questions], key=key, heading=heading, disabled=record.is_final,
                 large=presenting, on_answer=save)

@@ -5,6 +5,7 @@ The current assessment lives in the URL (`?assessment=ID`) so a reload or a shar
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import os
@@ -21,6 +22,11 @@ FACILITATOR_KEY = "facilitator"  # the logged-in facilitator's name
 SESSION_COOKIE = "aiops_session"  # the browser's copy of the login token: a reload starts a new session
 TOKEN_KEY = "login-token"  # this session's login token
 COOKIE_KEY = "login-cookie"  # what the next run writes to the browser's cookie: a token, or "" to delete it
+# The tab icon, drawn here rather than a ":material/…" name: Streamlit fetches those from fonts.gstatic.com,
+# a request to the internet from every browser that opens the app.
+APP_ICON = "data:image/svg+xml;base64," + base64.b64encode(b"""<svg xmlns="http://www.w3.org/2000/svg" \
+viewBox="0 0 24 24"><rect x="3" y="13" width="4" height="8" rx="1" fill="#1f77b4"/><rect x="10" y="8" width="4" \
+height="13" rx="1" fill="#1f77b4"/><rect x="17" y="3" width="4" height="18" rx="1" fill="#ff7f0e"/></svg>""").decode()
 
 
 @st.cache_resource(show_spinner="Opening the database…")

@@ -33,26 +33,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-BARE_APP = textwrap.dedent("""
-    import streamlit as st
-    st.radio("Level", ["0 · None", "1 · Initial", "2 · Repeatable", "3 · Defined", "4 · Optimised", "N/A"],
-             index=None, key="lvl", on_change=lambda: None,
-             captions=["none", "initial", "repeatable", "defined", "optimised", "n/a"])
-""")
+# The radio clicked on the bare and floor pages: a level question's six options with captions.
+RADIO = ('st.radio("Level", ["0 · None", "1 · Initial", "2 · Repeatable", "3 · Defined", "4 · Optimised", "N/A"], '
+         'index=None, key="lvl", on_change=lambda: None, '
+         'captions=["none", "initial", "repeatable", "defined", "optimised", "n/a"])')
+BARE_APP = f"import streamlit as st\n{RADIO}\n"
 
 # The frame floor: the same single radio, but as the app serves a card: inside a fragment, on a page of
 # an st.navigation app with nine pages. What this costs over BARE_APP is Streamlit's, not the page's.
-FLOOR_PAGE = textwrap.dedent("""
-    import streamlit as st
-
-    @st.fragment
-    def card():
-        st.radio("Level", ["0 · None", "1 · Initial", "2 · Repeatable", "3 · Defined", "4 · Optimised", "N/A"],
-                 index=None, key="lvl", on_change=lambda: None,
-                 captions=["none", "initial", "repeatable", "defined", "optimised", "n/a"])
-
-    card()
-""")
+FLOOR_PAGE = f"import streamlit as st\n\n@st.fragment\ndef card():\n    {RADIO}\n\ncard()\n"
 FLOOR_APP = textwrap.dedent("""
     import streamlit as st
     pages = [st.Page("floor_page.py", title="Questionnaire", default=True)]
