@@ -14,6 +14,7 @@ import json
 import os
 import secrets
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -299,6 +300,25 @@ def database_url() -> str:
     return f"sqlite:///{data_dir() / 'assessments.db'}"
 
 
+def _use_wal(cur: Any, wait: float = 10.0) -> None:
+    """Switch a SQLite file to WAL (the mode is stored in the file: once per database).
+
+    The switch needs an exclusive lock, and SQLite answers "database is locked" at once, without its
+    busy handler, when another connection holds one: servers opening a new file together (one of them
+    creating the tables) would fail. They retry for up to `wait` seconds; a file already in WAL skips it.
+    """
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            if cur.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     """One engine per process. SQLite gets WAL, foreign keys and explicit write locks."""
     url = normalise_url(url or database_url())
@@ -313,10 +333,8 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
             # Let SQLAlchemy (not pysqlite) start transactions, so writes can take the lock up front.
             dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
-            # busy_timeout first: switching a new file to WAL needs the lock another process may hold
-            # while it creates the tables (servers starting together), and must wait for it, not fail.
             cur.execute("PRAGMA busy_timeout=10000")
-            cur.execute("PRAGMA journal_mode=WAL")
+            _use_wal(cur)
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
