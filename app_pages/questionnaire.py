@@ -10,7 +10,7 @@ from app_pages.shared import need_assessment, open_store
 from assessment.questionnaire import LEVEL_COUNT, level_names
 from assessment.report import fmt
 from assessment.scoring import score
-from assessment.storage import AnswerRecord, Conflict, StorageError
+from assessment.storage import Answer, Conflict, StorageError
 
 NA_OPTION = "na"
 OPTIONS = [str(i) for i in range(LEVEL_COUNT)] + [NA_OPTION]
@@ -32,7 +32,7 @@ counted = {qid for qid, a in answers.items() if a.na or a.level is not None}
 st.session_state[f"counted-{aid}"] = counted
 
 
-def card_state(a: AnswerRecord | None) -> dict:
+def card_state(a: Answer | None) -> dict:
     """An answer as its card shows it: the chosen option ("0"–"4", "na" or None), note and link."""
     if a is None:
         return {"value": None, "note": "", "evidence": ""}

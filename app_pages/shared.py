@@ -15,7 +15,7 @@ import streamlit as st
 
 from assessment.access import ALLOWED_ENV, sso_allowed
 from assessment.questionnaire import Questionnaire, QuestionnaireError, load_all, questionnaire_files
-from assessment.storage import AssessmentRecord, NotFound, StorageError, Store, login_lifetime
+from assessment.storage import AssessmentDetails, NotFound, StorageError, Store, login_lifetime
 
 CURRENT_KEY = "current-assessment"  # session copy of ?assessment=ID
 FACILITATOR_KEY = "facilitator"  # the logged-in facilitator's name
@@ -182,7 +182,7 @@ def write_login_cookie() -> None:
         st.html(cookie_script(value, max_age), unsafe_allow_javascript=True)
 
 
-def current_assessment(store: Store) -> AssessmentRecord | None:
+def current_assessment(store: Store) -> AssessmentDetails | None:
     """The assessment named in the URL (or, failing that, the session), or None when there is none.
 
     `st.switch_page` and the sidebar links drop the URL's query parameters, so the session keeps
@@ -214,7 +214,7 @@ def select_assessment(assessment_id: int) -> None:
         st.query_params["assessment"] = str(assessment_id)
 
 
-def need_assessment(store: Store) -> AssessmentRecord:
+def need_assessment(store: Store) -> AssessmentDetails:
     """Stop the page with a friendly empty state when no assessment is selected."""
     record = current_assessment(store)
     if record is None:

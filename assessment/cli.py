@@ -175,15 +175,14 @@ def score_(
 
     Example: python -m assessment score 1 --json
     """
+    from assessment.analysis import analyse
     from assessment.questionnaire import level_names
     from assessment.report import fmt
-    from assessment.scoring import score
 
-    store = _store()
-    record = store.get_assessment(_parse_id(assessment_id))
-    result = score(record.questionnaire, store.answer_values(record.id))
+    record = _store().load(_parse_id(assessment_id))
+    result = analyse(record).scores
     if as_json:
-        _echo_json({"assessment": record.summary(), **result.as_dict()})
+        _echo_json({"assessment": record.details.summary(), **result.as_dict()})
         return
     names = level_names()
     data = result.as_dict()
@@ -196,13 +195,6 @@ def score_(
             typer.echo(f"  {d['name']:<32} {fmt(d['score']):>4}   {d['answered']}/{d['total']} answered")
 
 
-def _targets_of(store: Store, record: Any) -> dict[tuple[str, str], int]:
-    """The assessment's targets: level 3 everywhere, overridden by the ones stored with it."""
-    from assessment.roadmap import targets_for
-
-    return targets_for(record.questionnaire, store.targets(record.id))
-
-
 @app.command("gaps")
 @friendly
 def gaps_(
@@ -213,14 +205,13 @@ def gaps_(
 
     Example: python -m assessment gaps 1 --json
     """
+    from assessment.analysis import analyse
     from assessment.report import fmt
-    from assessment.roadmap import gap_analysis
 
-    store = _store()
-    record = store.get_assessment(_parse_id(assessment_id))
-    result = gap_analysis(record.questionnaire, store.answer_values(record.id), _targets_of(store, record))
+    record = _store().load(_parse_id(assessment_id))
+    result = analyse(record).gaps
     if as_json:
-        _echo_json({"assessment": record.summary(), **result.as_dict()})
+        _echo_json({"assessment": record.details.summary(), **result.as_dict()})
         return
     typer.echo(f"{record.name} ({record.department}, {record.assessed_on})")
     if result.dimensions.empty:
@@ -250,13 +241,13 @@ def roadmap_(
 
     Example: python -m assessment roadmap 1 --capacity 8 --json
     """
-    from assessment.roadmap import PHASE_NAMES, roadmap
+    from assessment.analysis import analyse
+    from assessment.roadmap import PHASE_NAMES
 
-    store = _store()
-    record = store.get_assessment(_parse_id(assessment_id))
-    plan = roadmap(record.questionnaire, store.answer_values(record.id), _targets_of(store, record), capacity)
+    record = _store().load(_parse_id(assessment_id))
+    plan = analyse(record, capacity=capacity).roadmap
     if as_json:
-        _echo_json({"assessment": record.summary(), "capacity": capacity, **plan.as_dict()})
+        _echo_json({"assessment": record.details.summary(), "capacity": capacity, **plan.as_dict()})
         return
     typer.echo(f"{record.name} ({record.department}, {record.assessed_on}): {capacity} items per phase")
     for phase, items in plan.by_phase().items():
@@ -284,10 +275,7 @@ def compare_(
 
     if len(assessment_ids) < 2:
         raise UserError("compare needs two or more assessment ids (see `python -m assessment list`)")
-    store = _store()
-    records = [store.get_assessment(_parse_id(x)) for x in assessment_ids]
-    entries = [comparing.Assessment(r.id, r.department, r.assessed_on, r.questionnaire,
-                                    store.answer_values(r.id), r.name) for r in records]
+    entries = _store().load_many([_parse_id(x) for x in assessment_ids])
     result = comparing.trend(entries) if trend else comparing.compare(entries)
     if as_json:
         _echo_json(result.as_dict())

@@ -24,20 +24,9 @@ from typing import Any
 
 import pandas as pd
 
+from assessment.model import Assessment
 from assessment.questionnaire import Questionnaire
-from assessment.scoring import Answers, answers_frame, dimension_scores, overall_dimension_scores
-
-
-@dataclass(frozen=True)
-class Assessment:
-    """What a comparison needs of one assessment."""
-
-    id: int | str
-    department: str
-    assessed_on: dt.date
-    questionnaire: Questionnaire
-    answers: Answers
-    name: str = ""
+from assessment.scoring import answers_frame, dimension_scores, overall_dimension_scores
 
 
 def _num(x: Any) -> float | None:
@@ -136,7 +125,7 @@ def _frames(entries: Sequence[Assessment], labels: list[str]) -> tuple[Questionn
     by_date = sorted(entries, key=lambda e: (e.assessed_on, str(e.id)))
     q, left_out = shared_questionnaire([e.questionnaire for e in by_date])
     # Positions, not ids, key the rows: the same assessment may be compared with itself.
-    answers = pd.concat([answers_frame(e.answers, i) for i, e in enumerate(entries)], ignore_index=True)
+    answers = pd.concat([answers_frame(e.values, i) for i, e in enumerate(entries)], ignore_index=True)
     meta = pd.DataFrame({
         "assessment_id": range(len(entries)), "label": labels, "id": [e.id for e in entries],
         "department": [e.department for e in entries], "assessed_on": [e.assessed_on for e in entries],

@@ -34,7 +34,7 @@ from assessment.questionnaire import (
     level_names,
     to_snapshot,
 )
-from assessment.storage import AnswerRecord, AssessmentDump, AssessmentRecord
+from assessment.storage import Answer, AssessmentDump, AssessmentDetails
 
 FORMAT = "ai-ops-maturity-assessment"
 SCHEMA_VERSION = 1
@@ -76,7 +76,7 @@ class ImportedAssessment:
     assessed_on: dt.date
     status: str
     questionnaire: Questionnaire
-    answers: list[AnswerRecord]
+    answers: list[Answer]
     targets: dict[tuple[str, str], int] = field(default_factory=dict)
     history: list[dict[str, Any]] = field(default_factory=list)
     id: int | None = None  # the id it had where it was exported (a restore keeps it)
@@ -131,7 +131,7 @@ def _iso(value: dt.datetime | dt.date | None) -> str | None:
 
 
 def export_dict(
-    record: AssessmentRecord, answers: Mapping[str, AnswerRecord],
+    record: AssessmentDetails, answers: Mapping[str, Answer],
     targets: Mapping[tuple[str, str], int] | None = None, history: Sequence[Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The JSON export of one assessment as plain data."""
@@ -163,7 +163,7 @@ def export_dict(
 
 
 def export_json(
-    record: AssessmentRecord, answers: Mapping[str, AnswerRecord],
+    record: AssessmentDetails, answers: Mapping[str, Answer],
     targets: Mapping[tuple[str, str], int] | None = None, history: Sequence[Mapping[str, Any]] | None = None,
 ) -> str:
     return json.dumps(export_dict(record, answers, targets, history), indent=2, ensure_ascii=False)
@@ -251,7 +251,7 @@ def _parse_export(data: Any, name: str, where: str = "") -> ImportedAssessment:
         original_id = None
     known = {q.id for q in questionnaire.questions}
     seen: dict[str, int] = {}
-    answers: list[AnswerRecord] = []
+    answers: list[Answer] = []
     rows = data.get("answers")
     if not isinstance(rows, list):
         errors.append(f"{at}answers: missing or not a list")
@@ -277,7 +277,7 @@ def _parse_export(data: Any, name: str, where: str = "") -> ImportedAssessment:
         except ValueError:
             errors.append(f"{here}.updated_at: {row.get('updated_at')!r} is not a date and time")
             continue
-        answers.append(AnswerRecord(
+        answers.append(Answer(
             question_id=qid, level=None if na else level, na=na, note=str(row.get("note") or ""),
             evidence_url=str(row.get("evidence_url") or ""), answered_by=str(row.get("answered_by") or ""),
             updated_at=updated_at,
@@ -417,7 +417,7 @@ def _ordered_questions(q: Questionnaire) -> list[Any]:
     return sorted(q.questions, key=lambda x: (layer[x.layer], dim[x.dimension]))  # stable: as written
 
 
-def _answer_rows(q: Questionnaire, answers: Mapping[str, AnswerRecord], names: LevelNames) -> list[dict[str, Any]]:
+def _answer_rows(q: Questionnaire, answers: Mapping[str, Answer], names: LevelNames) -> list[dict[str, Any]]:
     """One row per question, answered or not, keyed by ANSWER_COLUMNS."""
     layers = {x.id: x.name for x in q.layers}
     dims = {d.id: d.name for d in q.dimensions}
@@ -438,7 +438,7 @@ def _answer_rows(q: Questionnaire, answers: Mapping[str, AnswerRecord], names: L
     return rows
 
 
-def _meta_row(record: AssessmentRecord) -> dict[str, Any]:
+def _meta_row(record: AssessmentDetails) -> dict[str, Any]:
     return {
         "assessment": record.name, "department": record.department, "organisation": record.organisation,
         "date": record.assessed_on.isoformat(), "status": record.status, "facilitator": record.facilitator,
@@ -454,7 +454,7 @@ def _cell_out(value: Any) -> Any:
 def _parse_answer(
     cells: Mapping[str, Any], where: Callable[[str], str], row_label: str, known: set[str],
     seen: dict[str, str], errors: list[str],
-) -> AnswerRecord | None:
+) -> Answer | None:
     """One CSV row or layer-sheet row → an answer; None for a question left unanswered."""
     qid = _text(cells.get("question_id")).strip()
     if not qid:
@@ -495,7 +495,7 @@ def _parse_answer(
     note, evidence = _text(cells.get("note")), _text(cells.get("evidence_url"))
     if level is None and not na and not note and not evidence:
         return None
-    return AnswerRecord(question_id=qid, level=level, na=na, note=note, evidence_url=evidence,
+    return Answer(question_id=qid, level=level, na=na, note=note, evidence_url=evidence,
                         answered_by=_text(cells.get("answered_by")), updated_at=updated_at)
 
 
@@ -553,7 +553,7 @@ def resolver(
     return resolve
 
 
-def _imported(meta: Mapping[str, Any], q: Questionnaire, answers: list[AnswerRecord]) -> ImportedAssessment:
+def _imported(meta: Mapping[str, Any], q: Questionnaire, answers: list[Answer]) -> ImportedAssessment:
     return ImportedAssessment(
         name=meta["assessment"], department=meta["department"], organisation=meta["organisation"],
         facilitator=meta["facilitator"], assessed_on=meta["date"], status=meta["status"],
@@ -564,7 +564,7 @@ def _imported(meta: Mapping[str, Any], q: Questionnaire, answers: list[AnswerRec
 # --- CSV ---------------------------------------------------------------------------------
 
 
-def export_csv(record: AssessmentRecord, answers: Mapping[str, AnswerRecord], names: LevelNames | None = None) -> bytes:
+def export_csv(record: AssessmentDetails, answers: Mapping[str, Answer], names: LevelNames | None = None) -> bytes:
     """UTF-8 CSV (with a byte-order mark, so Excel reads accents right): one row per question."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
@@ -685,7 +685,7 @@ def _xlsx_cell(value: Any) -> Any:
 
 
 def export_xlsx(
-    record: AssessmentRecord, answers: Mapping[str, AnswerRecord], names: LevelNames | None = None,
+    record: AssessmentDetails, answers: Mapping[str, Answer], names: LevelNames | None = None,
 ) -> bytes:
     """A workbook for people: Summary (details and scores), one sheet per layer, the snapshot hidden."""
     from openpyxl import Workbook
@@ -841,7 +841,7 @@ def _parse_workbook(wb: Any, name: str, resolve: Resolve) -> ImportedAssessment:
         raise _missing_sheet(name, missing[0], present)
     known: set[str] = {x.id for x in q.questions}
     seen: dict[str, str] = {}
-    answers: list[AnswerRecord] = []
+    answers: list[Answer] = []
     for sheet in sheets.values():
         rows = wb[sheet].iter_rows(values_only=True)
         header = [_key(h) for h in next(rows, ())]
@@ -873,7 +873,7 @@ def _column_letter(i: int) -> str:
 
 
 def export_as(
-    fmt: str, record: AssessmentRecord, answers: Mapping[str, AnswerRecord],
+    fmt: str, record: AssessmentDetails, answers: Mapping[str, Answer],
     targets: Mapping[tuple[str, str], int] | None = None, history: Sequence[Mapping[str, Any]] | None = None,
 ) -> bytes:
     """The file for `fmt` (json, csv or xlsx). Targets and history travel in JSON only."""

@@ -56,7 +56,7 @@ from assessment.roadmap import (
 from assessment.scoring import Scores, score
 
 if TYPE_CHECKING:
-    from assessment.storage import AnswerRecord, AssessmentRecord, Store
+    from assessment.storage import Answer, AssessmentDetails, Store
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "report_templates"
 ASSET_SCHEME = "report-chart:"
@@ -237,7 +237,7 @@ def _generated() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def _values(answers: Mapping[str, AnswerRecord]) -> dict[str, int | None]:
+def _values(answers: Mapping[str, Answer]) -> dict[str, int | None]:
     """Scoring input from stored answers: level, or None for N/A; unanswered left out."""
     return {k: a.value for k, a in answers.items() if a.na or a.level is not None}
 
@@ -309,7 +309,7 @@ def reading(department: str, analysis: GapAnalysis, roadmap: Roadmap) -> str:
     return " ".join(out)
 
 
-def _answer_text(question: Any, answer: AnswerRecord | None, names: Any) -> dict[str, Any]:
+def _answer_text(question: Any, answer: Answer | None, names: Any) -> dict[str, Any]:
     if answer is None or (not answer.na and answer.level is None):
         return {"state": "missing", "level": None, "label": "Not answered", "description": ""}
     if answer.na:
@@ -320,8 +320,8 @@ def _answer_text(question: Any, answer: AnswerRecord | None, names: Any) -> dict
 
 
 def build_context(
-    record: AssessmentRecord,
-    answers: Mapping[str, AnswerRecord],
+    record: AssessmentDetails,
+    answers: Mapping[str, Answer],
     *,
     targets: Targets | None = None,
     capacity: int = DEFAULT_CAPACITY,
@@ -479,7 +479,7 @@ def vote_summaries(store: Store, assessment_id: int) -> dict[str, dict[str, Any]
 
 
 def assessment_pdf(
-    record: AssessmentRecord, answers: Mapping[str, AnswerRecord], *, targets: Targets | None = None,
+    record: AssessmentDetails, answers: Mapping[str, Answer], *, targets: Targets | None = None,
     paper: str = "A4", votes: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> bytes:
     """The gap report of one assessment as PDF bytes; `targets` are its stored targets (`store.targets`),

@@ -15,7 +15,7 @@ import os
 import secrets
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,7 +46,8 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.exc import ProgrammingError as SAProgrammingError
 
-from assessment.questionnaire import MAX_LEVEL, Questionnaire, from_snapshot, to_snapshot
+from assessment.model import Answer, Assessment, AssessmentDetails, AssessmentDump, check_level, check_status
+from assessment.questionnaire import Questionnaire, from_snapshot, to_snapshot
 from assessment.workshop import Vote
 
 if TYPE_CHECKING:
@@ -204,78 +205,12 @@ class ReadOnly(StorageError):
 class Conflict(StorageError):
     """Someone else changed the same answer since it was loaded: both values are kept here."""
 
-    def __init__(self, question_id: str, mine: dict[str, Any], theirs: AnswerRecord):
+    def __init__(self, question_id: str, mine: dict[str, Any], theirs: Answer):
         self.question_id, self.mine, self.theirs = question_id, mine, theirs
         super().__init__(
             f"answer to {question_id} was changed by {theirs.answered_by or 'someone else'} "
             f"to {theirs.label} while you were editing it"
         )
-
-
-# --- records --------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class AnswerRecord:
-    question_id: str
-    level: int | None
-    na: bool
-    note: str = ""
-    evidence_url: str = ""
-    answered_by: str = ""
-    updated_at: dt.datetime | None = None
-    version: int = 1
-
-    @property
-    def label(self) -> str:
-        return "N/A" if self.na else ("unanswered" if self.level is None else f"level {self.level}")
-
-    @property
-    def value(self) -> int | None:
-        """Scoring value: the level, or None for N/A."""
-        return None if self.na else self.level
-
-
-@dataclass(frozen=True)
-class AssessmentRecord:
-    id: int
-    name: str
-    department: str
-    organisation: str
-    questionnaire_id: str
-    questionnaire_version: str
-    questionnaire_hash: str
-    assessed_on: dt.date
-    status: str
-    facilitator: str
-    created_at: dt.datetime
-    snapshot: str = field(repr=False)
-
-    @property
-    def questionnaire(self) -> Questionnaire:
-        return from_snapshot(self.snapshot)
-
-    @property
-    def is_final(self) -> bool:
-        return self.status == "final"
-
-    def summary(self) -> dict[str, Any]:
-        return {
-            "id": self.id, "name": self.name, "department": self.department,
-            "organisation": self.organisation, "date": self.assessed_on.isoformat(),
-            "status": self.status, "facilitator": self.facilitator,
-            "questionnaire": self.questionnaire_id, "questionnaire_version": self.questionnaire_version,
-        }
-
-
-@dataclass(frozen=True)
-class AssessmentDump:
-    """One assessment with everything stored about it, as a backup writes it."""
-
-    record: AssessmentRecord
-    answers: dict[str, AnswerRecord]
-    targets: dict[tuple[str, str], int]
-    history: list[dict[str, Any]]
 
 
 # --- engine -----------------------------------------------------------------------
@@ -505,6 +440,7 @@ class Store:
         self.engine = engine
         self._write_engine = engine.execution_options(sqlite_begin="IMMEDIATE")
         self._question_ids_by_hash: dict[str, frozenset[str]] = {}
+        self._questionnaires: dict[str, Questionnaire] = {}
         self._vote_upserts: dict[str, Any] = {}
 
     @classmethod
@@ -600,7 +536,7 @@ class Store:
         ).inserted_primary_key[0]
 
     def import_assessment(
-        self, name: str, department: str, questionnaire: Questionnaire, answer_rows: list[AnswerRecord], *,
+        self, name: str, department: str, questionnaire: Questionnaire, answer_rows: list[Answer], *,
         organisation: str = DEFAULT_ORGANISATION, facilitator: str = "",
         assessed_on: dt.date | None = None, status: str = "draft",
         targets: dict[tuple[str, str], int] | None = None, history: list[dict[str, Any]] | None = None,
@@ -615,7 +551,7 @@ class Store:
 
     def _import_one(
         self, conn: Connection, name: str, department: str, questionnaire: Questionnaire,
-        answer_rows: list[AnswerRecord], *, organisation: str, facilitator: str, assessed_on: dt.date,
+        answer_rows: list[Answer], *, organisation: str, facilitator: str, assessed_on: dt.date,
         status: str, target_levels: dict[tuple[str, str], int], history: list[dict[str, Any]],
         assessment_id: int | None = None,
     ) -> int:
@@ -687,23 +623,29 @@ class Store:
             .join(organisations, departments.c.organisation_id == organisations.c.id)
         )
 
-    @staticmethod
-    def _record(row: Any) -> AssessmentRecord:
-        return AssessmentRecord(
+    def _record(self, row: Any) -> AssessmentDetails:
+        details = AssessmentDetails(
             id=row.id, name=row.name, department=row.department, organisation=row.organisation,
             questionnaire_id=row.questionnaire_id, questionnaire_version=row.questionnaire_version,
             questionnaire_hash=row.questionnaire_hash, assessed_on=row.assessed_on, status=row.status,
             facilitator=row.facilitator, created_at=row.created_at, snapshot=row.questionnaire_snapshot,
         )
+        # One parse per questionnaire content for the life of the store: assessments taken with the same
+        # questionnaire share it (it is never changed after parsing). `questionnaire` is a cached property.
+        q = self._questionnaires.get(row.questionnaire_hash)
+        if q is None:
+            q = self._questionnaires[row.questionnaire_hash] = from_snapshot(row.questionnaire_snapshot)
+        vars(details)["questionnaire"] = q
+        return details
 
-    def list_assessments(self) -> list[AssessmentRecord]:
+    def list_assessments(self) -> list[AssessmentDetails]:
         with self._read() as conn:
             rows = conn.execute(
                 self._assessment_query().order_by(assessments.c.assessed_on.desc(), assessments.c.id.desc())
             )
             return [self._record(r) for r in rows]
 
-    def get_assessment(self, assessment_id: int) -> AssessmentRecord:
+    def get_assessment(self, assessment_id: int) -> AssessmentDetails:
         with self._read() as conn:
             row = conn.execute(self._assessment_query().where(assessments.c.id == assessment_id)).first()
         if row is None:
@@ -711,8 +653,10 @@ class Store:
         return self._record(row)
 
     def set_status(self, assessment_id: int, status: str) -> None:
-        if status not in ("draft", "final"):
-            raise StorageError(f"status must be draft or final, not {status!r}")
+        try:
+            check_status(status)
+        except ValueError as exc:
+            raise StorageError(str(exc)) from None
         with self._write() as conn:
             done = conn.execute(
                 assessments.update().where(assessments.c.id == assessment_id).values(status=status)
@@ -762,16 +706,10 @@ class Store:
 
     # --- answers ---
 
-    def answers(self, assessment_id: int) -> dict[str, AnswerRecord]:
+    def answers(self, assessment_id: int) -> dict[str, Answer]:
         with self._read() as conn:
             rows = conn.execute(select(answers).where(answers.c.assessment_id == assessment_id))
             return {r.question_id: _answer_record(r) for r in rows}
-
-    def answer_values(self, assessment_id: int) -> dict[str, int | None]:
-        """Answers as scoring expects them: level, or None for N/A; unanswered left out."""
-        return {
-            qid: a.value for qid, a in self.answers(assessment_id).items() if a.na or a.level is not None
-        }
 
     # --- targets ---
 
@@ -784,8 +722,10 @@ class Store:
     def set_targets(self, assessment_id: int, mapping: dict[tuple[str, str], int]) -> None:
         """Replace all stored targets of an assessment in one transaction (an empty mapping clears them)."""
         for cell, level in mapping.items():
-            if not (isinstance(level, int) and not isinstance(level, bool) and 0 <= level <= MAX_LEVEL):
-                raise StorageError(f"target of {'.'.join(cell)} must be a whole number 0–{MAX_LEVEL}, got {level!r}")
+            try:
+                check_level(level, f"target of {'.'.join(cell)}")
+            except ValueError as exc:
+                raise StorageError(str(exc)) from None
         with self._write() as conn:
             head = conn.execute(
                 select(assessments.c.status, assessments.c.questionnaire_snapshot)
@@ -818,14 +758,17 @@ class Store:
         evidence_url: str | None = None,
         answered_by: str = "",
         expected_version: int | None = None,
-    ) -> AnswerRecord:
+    ) -> Answer:
         """Save one answer now. `note`/`evidence_url` None keeps the stored value.
 
         With `expected_version`, a row changed by someone else since that version raises Conflict
         (nothing is written); without it, the last writer wins (CLI, import).
         """
-        if level is not None and not (isinstance(level, int) and 0 <= level <= MAX_LEVEL):
-            raise StorageError(f"level must be a whole number 0–{MAX_LEVEL}, got {level!r}")
+        if level is not None:
+            try:
+                check_level(level)
+            except ValueError as exc:
+                raise StorageError(str(exc)) from None
         if na:
             level = None
         for attempt in range(_SAVE_ATTEMPTS):
@@ -855,7 +798,7 @@ class Store:
     def _save_answer_once(
         self, assessment_id: int, question_id: str, level: int | None, na: bool, note: str | None,
         evidence_url: str | None, answered_by: str, expected_version: int | None,
-    ) -> AnswerRecord:
+    ) -> Answer:
         now = _now()
         with self._write() as conn:
             head = conn.execute(_ANSWER_HEAD, {"assessment_id": assessment_id, "question_id": question_id}).first()
@@ -867,7 +810,7 @@ class Store:
                 raise StorageError(f"question {question_id!r} is not in this assessment's questionnaire")
             old = head if head.id is not None else None
             if old is not None and expected_version is not None and old.version != expected_version:
-                theirs = AnswerRecord(question_id, old.level, old.na, old.note, old.evidence_url,
+                theirs = Answer(question_id, old.level, old.na, old.note, old.evidence_url,
                                       old.answered_by, old.updated_at, old.version)
                 raise Conflict(question_id, {"level": level, "na": na, "note": note}, theirs)
             values = {"level": level, "na": na, "answered_by": answered_by, "updated_at": now}
@@ -893,7 +836,7 @@ class Store:
                     "new_level": level, "new_na": na, "note": values.get("note", old.note if old else ""),
                     "changed_by": answered_by, "changed_at": now,
                 })
-        return AnswerRecord(
+        return Answer(
             question_id, level, na,
             values.get("note", old.note if old is not None else ""),
             values.get("evidence_url", old.evidence_url if old is not None else ""),
@@ -1086,7 +1029,7 @@ class Store:
     def record_consensus(
         self, workshop_id: int, question_id: str, level: int | None, *, na: bool = False,
         note: str | None = None, answered_by: str = "workshop",
-    ) -> AnswerRecord:
+    ) -> Answer:
         """Write the room's consensus as the assessment's answer (through `save_answer`).
 
         `note` None uses the participants' comments. The question on screen must be revealed first.
@@ -1182,15 +1125,47 @@ class Store:
             with self._write() as conn:
                 conn.execute(login_sessions.delete().where(login_sessions.c.token_hash == _token_hash(token)))
 
-    def comparable(self, assessment_ids: list[int]) -> list[Any]:
-        """The assessments as `compare.Assessment` values, for comparisons and trends."""
-        from assessment.compare import Assessment
+    def load(self, assessment_id: int) -> Assessment:
+        """One assessment whole: details, questionnaire, answers, stored targets and workshop votes."""
+        return self.load_many([assessment_id])[0]
 
-        out = []
-        for aid in assessment_ids:
-            r = self.get_assessment(aid)
-            out.append(Assessment(r.id, r.department, r.assessed_on, r.questionnaire, self.answer_values(r.id), r.name))
-        return out
+    def load_many(self, assessment_ids: Sequence[int]) -> list[Assessment]:
+        """Assessments whole, in the order asked (an id asked twice comes twice), in four queries
+        however many they are.
+
+        A questionnaire snapshot shared by several assessments is parsed once. An id that does not
+        exist raises NotFound naming it.
+        """
+        asked = [int(i) for i in assessment_ids]
+        ids = list(dict.fromkeys(asked))
+        if not ids:
+            return []
+        with self._read() as conn:
+            rows = {r.id: r for r in conn.execute(self._assessment_query().where(assessments.c.id.in_(ids)))}
+            missing = [i for i in ids if i not in rows]
+            if missing:
+                raise NotFound(f"no assessment with id {missing[0]}")
+            found: dict[int, dict[str, Answer]] = {i: {} for i in ids}
+            for r in conn.execute(select(answers).where(answers.c.assessment_id.in_(ids))
+                                  .order_by(answers.c.assessment_id, answers.c.question_id)):
+                found[r.assessment_id][r.question_id] = _answer_record(r)
+            goals: dict[int, dict[tuple[str, str], int]] = {i: {} for i in ids}
+            for r in conn.execute(select(targets).where(targets.c.assessment_id.in_(ids))):
+                goals[r.assessment_id][(r.layer, r.dimension)] = r.level
+            cast: dict[int, dict[str, list[Vote]]] = {i: {} for i in ids}
+            for r in conn.execute(
+                select(workshops.c.assessment_id, votes.c.question_id, votes.c.choice, votes.c.comment)
+                .select_from(votes.join(workshops, workshops.c.id == votes.c.workshop_id))
+                .where(workshops.c.assessment_id.in_(ids))
+                .order_by(votes.c.question_id, votes.c.choice, votes.c.comment)
+            ):
+                cast[r.assessment_id].setdefault(r.question_id, []).append(Vote(r.question_id, r.choice, r.comment))
+        whole = {}
+        for i in ids:
+            details = self._record(rows[i])
+            whole[i] = Assessment(details, details.questionnaire, found[i], goals[i],
+                                  {qid: tuple(v) for qid, v in cast[i].items()})
+        return [whole[i] for i in asked]
 
     def history(self, assessment_id: int) -> list[dict[str, Any]]:
         with self._read() as conn:
@@ -1215,7 +1190,7 @@ class Store:
             with conn.begin():  # SQLite (WAL) reads one snapshot inside a transaction too
                 records = [self._record(r) for r in conn.execute(
                     self._assessment_query().order_by(assessments.c.id))]
-                found: dict[int, dict[str, AnswerRecord]] = {r.id: {} for r in records}
+                found: dict[int, dict[str, Answer]] = {r.id: {} for r in records}
                 for r in conn.execute(select(answers).order_by(answers.c.assessment_id, answers.c.question_id)):
                     found[r.assessment_id][r.question_id] = _answer_record(r)
                 goals: dict[int, dict[tuple[str, str], int]] = {r.id: {} for r in records}
@@ -1226,7 +1201,7 @@ class Store:
                     row = dict(r._mapping)
                     del row["id"]
                     changes[row.pop("assessment_id")].append(row)
-        return [AssessmentDump(r, found[r.id], goals[r.id], changes[r.id]) for r in records]
+        return [AssessmentDump(Assessment(r, r.questionnaire, found[r.id], goals[r.id]), changes[r.id]) for r in records]
 
     def _sqlite_path(self, doing: str) -> Path:
         if self.engine.dialect.name != "sqlite" or not self.engine.url.database:
@@ -1293,8 +1268,8 @@ class Store:
             return conn.scalar(select(func.count()).select_from(assessments)) or 0
 
 
-def _answer_record(r: Any) -> AnswerRecord:
-    return AnswerRecord(
+def _answer_record(r: Any) -> Answer:
+    return Answer(
         question_id=r.question_id, level=r.level, na=r.na, note=r.note, evidence_url=r.evidence_url,
         answered_by=r.answered_by, updated_at=r.updated_at, version=r.version,
     )

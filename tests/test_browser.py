@@ -28,7 +28,7 @@ from pypdf import PdfReader
 from assessment.questionnaire import load_questionnaire
 from assessment.report import fmt
 from assessment.scoring import score
-from assessment.storage import AnswerRecord, Store
+from assessment.storage import Answer, Store
 
 pytestmark = pytest.mark.browser
 
@@ -213,7 +213,7 @@ def db(data_dir: Path) -> Store:
 
 
 def stored_answer(data_dir: Path, aid: int, qid: str,
-                  until: Callable[[AnswerRecord | None], bool]) -> AnswerRecord | None:
+                  until: Callable[[Answer | None], bool]) -> Answer | None:
     """The app's stored answer to `qid` once `until` holds for it, or as it is after RERUN_TIMEOUT: a key
     press saves a rerun later, and the card's status line may already show an earlier save."""
     deadline = time.monotonic() + RERUN_TIMEOUT / 1000

@@ -15,12 +15,15 @@ from test_scoring import HAND, answer_sets
 from typer.testing import CliRunner
 
 from assessment.cli import app
-from assessment.compare import Assessment, compare, compare_frame, shared_questionnaire, trend
+from assessment.compare import compare, compare_frame, shared_questionnaire, trend
+from assessment.model import Assessment
 from assessment.questionnaire import Questionnaire
 from assessment.scoring import answers_frame
 from assessment.storage import Store
 
 JAN, MAR, JUN = dt.date(2026, 1, 15), dt.date(2026, 3, 15), dt.date(2026, 6, 15)
+
+entry = Assessment.from_values  # an assessment from scoring values, without a database
 
 
 def every(q: Questionnaire, level: int | None) -> dict[str, int | None]:
@@ -33,7 +36,7 @@ def every(q: Questionnaire, level: int | None) -> dict[str, int | None]:
 def test_two_departments_hand_computed(mini: Questionnaire) -> None:
     # Dimension score = mean over layers. A (HAND): governance (3.0 + 0.0) / 2 = 1.5, monitoring (2 + 4) / 2 = 3,
     # cost 3 (alpha is N/A, so beta's 3 alone). B: 2 everywhere. Mean: 1.75, 2.5, 2.5.
-    c = compare([Assessment(2, "Support", JAN, mini, every(mini, 2)), Assessment(1, "Platform", JAN, mini, HAND)])
+    c = compare([entry(2, "Support", JAN, mini, every(mini, 2)), entry(1, "Platform", JAN, mini, HAND)])
     assert list(c.pivot.index) == ["Platform", "Support"]  # sorted by department
     assert list(c.pivot.columns) == ["governance", "monitoring", "cost"]
     assert c.pivot.loc["Platform"].tolist() == [1.5, 3.0, 3.0]
@@ -48,7 +51,7 @@ def test_two_departments_hand_computed(mini: Questionnaire) -> None:
 
 
 def test_comparison_as_dict(mini: Questionnaire) -> None:
-    c = compare([Assessment(1, "Platform", JAN, mini, HAND), Assessment(2, "Support", JAN, mini, every(mini, 2))])
+    c = compare([entry(1, "Platform", JAN, mini, HAND), entry(2, "Support", JAN, mini, every(mini, 2))])
     data = json.loads(json.dumps(c.as_dict()))
     assert [d["id"] for d in data["dimensions"]] == ["governance", "monitoring", "cost"]
     platform = data["assessments"][0]
@@ -59,13 +62,13 @@ def test_comparison_as_dict(mini: Questionnaire) -> None:
 
 
 def test_same_department_twice_is_labelled_by_date(mini: Questionnaire) -> None:
-    c = compare([Assessment(1, "Platform", MAR, mini, HAND), Assessment(2, "Platform", JAN, mini, HAND)])
+    c = compare([entry(1, "Platform", MAR, mini, HAND), entry(2, "Platform", JAN, mini, HAND)])
     assert list(c.pivot.index) == ["Platform (2026-01-15, #2)", "Platform (2026-03-15, #1)"]
 
 
 def test_unscored_dimension_has_no_strongest(mini: Questionnaire) -> None:
     no_cost = {**HAND, "beta.cost.q1": None}  # alpha cost N/A too
-    c = compare([Assessment(1, "A", JAN, mini, no_cost), Assessment(2, "B", JAN, mini, no_cost)])
+    c = compare([entry(1, "A", JAN, mini, no_cost), entry(2, "B", JAN, mini, no_cost)])
     cost = c.extremes.set_index("dimension").loc["cost"]
     assert cost["strongest"] is None and math.isnan(cost["strongest_score"])
     assert c.as_dict()["assessments"][0]["scores"]["cost"] is None
@@ -84,7 +87,7 @@ def test_different_versions_compare_on_shared_questions(mini: Questionnaire) -> 
     q, left_out = shared_questionnaire([mini, v2])
     assert left_out == ["beta.cost.q1", "beta.cost.q2"] and len(q.questions) == 7 and q.version == "0.2"
     # Without beta cost: A's cost is alpha's N/A → unscored; B's cost is alpha's 2.
-    c = compare([Assessment(1, "A", JAN, mini, HAND), Assessment(2, "B", MAR, v2, every(v2, 2))])
+    c = compare([entry(1, "A", JAN, mini, HAND), entry(2, "B", MAR, v2, every(v2, 2))])
     assert c.left_out == ["beta.cost.q1", "beta.cost.q2"]
     assert math.isnan(c.pivot.loc["A", "cost"]) and c.pivot.loc["B", "cost"] == 2.0
     assert c.mean["cost"] == 2.0 and c.deltas.loc["B", "cost"] == 0.0
@@ -104,8 +107,8 @@ def test_versions_without_shared_questions_are_refused(mini: Questionnaire) -> N
 
 def test_trend_hand_computed(mini: Questionnaire) -> None:
     # Jan all 1 → Mar all 2 → Jun HAND (1.5, 3, 3): changes +1, +1, +1 then −0.5, +1, +1.
-    t = trend([Assessment(3, "Platform", JUN, mini, HAND), Assessment(1, "Platform", JAN, mini, every(mini, 1)),
-               Assessment(2, "Platform", MAR, mini, every(mini, 2))])
+    t = trend([entry(3, "Platform", JUN, mini, HAND), entry(1, "Platform", JAN, mini, every(mini, 1)),
+               entry(2, "Platform", MAR, mini, every(mini, 2))])
     assert list(t.scores.index) == ["2026-01-15", "2026-03-15", "2026-06-15"]
     assert list(t.changes.index) == ["2026-01-15 → 2026-03-15", "2026-03-15 → 2026-06-15"]
     assert t.changes.values.tolist() == [[1.0, 1.0, 1.0], [-0.5, 1.0, 1.0]]
@@ -117,7 +120,7 @@ def test_trend_hand_computed(mini: Questionnaire) -> None:
 
 def test_trend_is_for_one_department(mini: Questionnaire) -> None:
     with pytest.raises(ValueError, match="a trend follows one department; got A, B"):
-        trend([Assessment(1, "A", JAN, mini, HAND), Assessment(2, "B", MAR, mini, HAND)])
+        trend([entry(1, "A", JAN, mini, HAND), entry(2, "B", MAR, mini, HAND)])
 
 
 # --- properties ------------------------------------------------------------------------------------
@@ -126,7 +129,7 @@ def test_trend_is_for_one_department(mini: Questionnaire) -> None:
 @settings(max_examples=40, deadline=None)
 @given(data=st.data())
 def test_an_assessment_compared_with_itself_has_zero_deltas(mini: Questionnaire, data) -> None:
-    a = Assessment(1, "Platform", JAN, mini, data.draw(answer_sets(mini)))
+    a = entry(1, "Platform", JAN, mini, data.draw(answer_sets(mini)))
     c = compare([a, a])
     assert (c.deltas.fillna(0) == 0).all().all()
     assert c.pivot.iloc[0].equals(c.pivot.iloc[1])
@@ -135,15 +138,15 @@ def test_an_assessment_compared_with_itself_has_zero_deltas(mini: Questionnaire,
 @settings(max_examples=30, deadline=None)
 @given(data=st.data())
 def test_shuffling_inputs_changes_nothing(mini: Questionnaire, data) -> None:
-    entries = [Assessment(i, data.draw(st.sampled_from(["A", "B", "C"])), data.draw(st.sampled_from([JAN, MAR])),
-                          mini, data.draw(answer_sets(mini))) for i in range(data.draw(st.integers(1, 4)))]
+    entries = [entry(i, data.draw(st.sampled_from(["A", "B", "C"])), data.draw(st.sampled_from([JAN, MAR])),
+           mini, data.draw(answer_sets(mini))) for i in range(data.draw(st.integers(1, 4)))]
     shuffled = list(entries)
     random.Random(data.draw(st.integers(0, 1000))).shuffle(shuffled)
     a, b = compare(entries), compare(shuffled)
     pd.testing.assert_frame_equal(a.pivot, b.pivot)
     pd.testing.assert_frame_equal(a.extremes, b.extremes)
     # and the rows of the long answers table, fed straight to the vectorised core
-    answers = pd.concat([answers_frame(e.answers, e.id) for e in entries], ignore_index=True)
+    answers = pd.concat([answers_frame(e.values, e.id) for e in entries], ignore_index=True)
     meta = pd.DataFrame({"assessment_id": [e.id for e in entries], "label": [f"#{e.id}" for e in entries]})
     rows = answers.sample(frac=1, random_state=data.draw(st.integers(0, 1000)))
     pd.testing.assert_frame_equal(compare_frame(mini, answers, meta).pivot, compare_frame(mini, rows, meta).pivot)

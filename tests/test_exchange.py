@@ -63,7 +63,7 @@ def export(store: Store, aid: int, fmt: str) -> bytes:
 
 
 def scores_of(store: Store, aid: int) -> dict:
-    return score(store.get_assessment(aid).questionnaire, store.answer_values(aid)).as_dict()
+    return score(store.get_assessment(aid).questionnaire, store.load(aid).values).as_dict()
 
 
 def comparable(store: Store, aid: int) -> dict:
@@ -119,7 +119,7 @@ def test_a_hand_made_csv_without_hash_uses_the_installed_questionnaire(store: St
            b"Offline,Ops,mini,alpha.cost.q1,,yes,\n"
            b"Offline,Ops,mini,beta.cost.q1,,,\n")
     new_id = import_file(store, raw, "offline.csv", resolve_in(store, mini))
-    assert store.answer_values(new_id) == {"alpha.governance.q1": 3, "alpha.cost.q1": None}
+    assert store.load(new_id).values == {"alpha.governance.q1": 3, "alpha.cost.q1": None}
     assert store.answers(new_id)["alpha.governance.q1"].note == "typed in Excel"
 
 
