@@ -6,7 +6,7 @@ import streamlit as st
 from app_pages.shared import open_store
 from assessment import charts
 from assessment.compare import compare, trend
-from assessment.report import fmt
+from assessment.present import fmt, latest_per_department
 
 store = open_store()
 st.title("Compare")
@@ -19,19 +19,16 @@ if len(records) < 2:
 mode = st.segmented_control("Compare", ["Departments", "Over time"], default="Departments",
                             key="compare-mode") or "Departments"
 by_id = {r.id: r for r in records}
-label = {r.id: f"{r.department} · {r.assessed_on} · #{r.id}" for r in records}
+label = {r.id: r.label for r in records}
 
 if mode == "Departments":
-    latest: dict[str, int] = {}
-    for r in sorted(records, key=lambda r: (r.assessed_on, r.id)):
-        latest[r.department] = r.id
     chosen = st.multiselect("Assessments (one per department by default: the latest)", list(by_id),
-                            default=list(latest.values()), format_func=label.get)
+                            default=latest_per_department(records), format_func=label.get)
     if len(chosen) < 2:
         st.info("Choose at least two assessments.")
         st.stop()
     try:
-        result = compare(store.comparable(chosen))
+        result = compare(store.load_many(chosen))
     except ValueError as exc:
         st.error(f"These assessments cannot be compared: {exc}.")
         st.stop()
@@ -69,7 +66,7 @@ else:
     if len(ids) < 2:
         st.info(f"{department} has one assessment so far. Duplicate it on the Assessments page to re-assess later.")
         st.stop()
-    result = trend(store.comparable(ids))
+    result = trend(store.load_many(ids))
     q = result.comparison.questionnaire
     dims = [d for d in q.ordered_dimensions if d.id in result.scores.columns]
     st.plotly_chart(charts.trend_lines(list(result.scores.index),

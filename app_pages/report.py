@@ -3,9 +3,10 @@
 import streamlit as st
 
 from app_pages.shared import current_assessment, open_store, warm_charts
-from assessment.questionnaire import level_names
-from assessment.report import fmt
-from assessment.roadmap import PHASE_NAMES, gap_analysis, plan, targets_for
+from assessment.analysis import analyse
+from assessment.content import level_names
+from assessment.present import department_assessments, fmt, latest_per_department, trend_departments
+from assessment.roadmap import PHASE_NAMES
 
 store = open_store()
 warm_charts()
@@ -14,29 +15,26 @@ paper = st.segmented_control("Paper", ["A4", "Letter"], default="A4", key="paper
 names = level_names()
 
 st.subheader("This assessment")
-record = current_assessment(store)
-if record is None:
+details = current_assessment(store)
+if details is None:
     st.info("Open an assessment on the Assessments page to preview and download its report.")
 else:
+    record = store.load(details.id)
     q = record.questionnaire
-    answers = store.answers(record.id)
-    values = {k: a.value for k, a in answers.items() if a.na or a.level is not None}
-    targets = targets_for(q, store.targets(record.id))
-    analysis = gap_analysis(q, values, targets)
-    result = analysis.scores
-    roadmap = plan(analysis)
+    whole = analyse(record)  # what the PDF is built from
+    analysis, result, roadmap = whole.gaps, whole.scores, whole.roadmap
+    layer_names, dim_names = whole.layer_names(), whole.dimension_names()
     st.caption(f"**{record.name}** · {record.department} · {record.assessed_on} · {q.title} v{q.version}")
     with st.container(border=True):
         st.markdown("**Sections of the PDF**")
-        strengths = result.overall_dimensions.dropna(subset=["score"]).nlargest(3, "score")
-        dim_names = {d.id: d.name for d in q.dimensions}
         st.markdown("\n".join([
             f"1. **Cover** — {record.organisation}, {record.department}, {record.assessed_on}"
             + (f", facilitated by {record.facilitator}" if record.facilitator else ""),
             "2. **Contents** with page numbers",
             f"3. **Executive summary** — overall {fmt(result.overall)} / 4 ({names.name(result.overall)}); "
-            f"strengths: {', '.join(dim_names[d] for d in strengths['dimension']) or '–'}; "
-            f"{len(analysis.dimensions)} layer × dimension cells under target",
+            "strengths: " + (", ".join(f"{dim_names[r.dimension]} in {layer_names[r.layer]}"
+                                       for r in whole.strengths.itertuples()) or "–")
+            + f"; {len(analysis.dimensions)} layer × dimension cells under target",
             *[f"4. **{layer.name}** — radar against target, dimension table, gap bars" for layer in q.layers],
             "5. **Roadmap** — " + ", ".join(f"{PHASE_NAMES[p]}: {len(i)}" for p, i in roadmap.by_phase().items()),
             "6. **NIST AI RMF coverage** of the questions asked",
@@ -47,11 +45,9 @@ else:
             st.warning(f"{result.total - result.answered - result.na} questions are unanswered; the report marks them.")
 
     def single_pdf() -> bytes:
-        from assessment.report import assessment_pdf, vote_summaries
+        from assessment.report import assessment_pdf
 
-        return assessment_pdf(store.get_assessment(record.id), store.answers(record.id),
-                              targets=store.targets(record.id), paper=paper,
-                              votes=vote_summaries(store, record.id))
+        return assessment_pdf(store.load(record.id), paper=paper)  # as saved when the button is clicked
 
     st.download_button("Download PDF report", data=single_pdf, file_name=f"assessment-{record.id}-report.pdf",
                        mime="application/pdf", type="primary", icon=":material/picture_as_pdf:", key="pdf-single")
@@ -61,24 +57,21 @@ st.subheader("Comparison report")
 if len(records) < 2:
     st.info("A comparison needs at least two assessments.")
 else:
-    label = {r.id: f"{r.department} · {r.assessed_on} · #{r.id}" for r in records}
-    latest: dict[str, int] = {}
-    for r in sorted(records, key=lambda r: (r.assessed_on, r.id)):
-        latest[r.department] = r.id
-    chosen = st.multiselect("Assessments to compare", list(label), default=list(latest.values()),
+    label = {r.id: r.label for r in records}
+    chosen = st.multiselect("Assessments to compare", list(label), default=latest_per_department(records),
                             format_func=label.get, key="report-compare")
 
     def comparison() -> bytes:
         from assessment.report import comparison_pdf
 
-        return comparison_pdf(store, list(chosen), paper=paper)
+        return comparison_pdf(store.load_many(chosen), paper=paper)
 
     st.download_button("Download comparison report", data=comparison, file_name="comparison-report.pdf",
                        mime="application/pdf", icon=":material/picture_as_pdf:", disabled=len(chosen) < 2,
                        key="pdf-compare")
 
     st.subheader("Trend report")
-    departments = sorted({r.department for r in records if sum(x.department == r.department for x in records) > 1})
+    departments = trend_departments(records)
     if not departments:
         st.info("A trend needs a department assessed at least twice (duplicate an assessment to re-assess).")
     else:
@@ -87,7 +80,7 @@ else:
         def trend_report() -> bytes:
             from assessment.report import trend_pdf
 
-            return trend_pdf(store, department, paper=paper)
+            return trend_pdf(store.load_many(department_assessments(records, department)[1]), paper=paper)
 
         st.download_button("Download trend report", data=trend_report,
                            file_name=f"trend-{department.lower().replace(' ', '-')}.pdf", mime="application/pdf",

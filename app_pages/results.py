@@ -5,20 +5,18 @@ import streamlit as st
 
 from app_pages.shared import need_assessment, open_store, warm_charts
 from assessment import charts
-from assessment.questionnaire import level_names
-from assessment.report import fmt
-from assessment.roadmap import dimension_targets, gap_analysis, targets_for
+from assessment.analysis import analyse
+from assessment.content import level_names
+from assessment.present import fmt
+from assessment.roadmap import dimension_targets
 
 store = open_store()
-record = need_assessment(store)
+record = store.load(need_assessment(store).id)
 warm_charts()
 q = record.questionnaire
 names = level_names()
-answers = store.answers(record.id)
-values = {k: a.value for k, a in answers.items() if a.na or a.level is not None}
-targets = targets_for(q, store.targets(record.id))
-analysis = gap_analysis(q, values, targets)
-result = analysis.scores
+whole = analyse(record)
+analysis, result, targets = whole.gaps, whole.scores, whole.targets
 
 st.title("Results")
 st.caption(f"**{record.name}** · {record.department} · {record.assessed_on} · {record.status}")
@@ -92,11 +90,9 @@ st.subheader("Report")
 
 
 def build_pdf() -> bytes:
-    from assessment.report import assessment_pdf, vote_summaries
+    from assessment.report import assessment_pdf
 
-    fresh = store.get_assessment(record.id)
-    return assessment_pdf(fresh, store.answers(record.id), targets=store.targets(record.id),
-                          votes=vote_summaries(store, record.id))
+    return assessment_pdf(store.load(record.id))  # as saved when the button is clicked
 
 
 st.download_button(

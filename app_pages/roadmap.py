@@ -5,21 +5,20 @@ import streamlit as st
 
 from app_pages.shared import need_assessment, open_store
 from assessment import charts
+from assessment.analysis import analyse, effective_targets
 from assessment.questionnaire import MAX_LEVEL
-from assessment.roadmap import PHASE_NAMES, gap_analysis, plan, targets_for
+from assessment.roadmap import PHASE_NAMES
 from assessment.storage import StorageError
 
 store = open_store()
-record = need_assessment(store)
+record = store.load(need_assessment(store).id)
 q = record.questionnaire
-answers = store.answers(record.id)
-values = {k: a.value for k, a in answers.items() if a.na or a.level is not None}
 
 st.title("Roadmap")
 st.caption(f"**{record.name}** · {record.department} · {record.assessed_on}")
 
 with st.expander("Targets (edit in place)", expanded=False):
-    targets = targets_for(q, store.targets(record.id))
+    targets = effective_targets(record)
     dims = q.ordered_dimensions
     layer_names = {x.id: x.name for x in q.layers}
     grid = pd.DataFrame({"Dimension": [d.name for d in dims],
@@ -44,8 +43,8 @@ with st.expander("Targets (edit in place)", expanded=False):
         st.caption("This assessment is final: targets are read-only.")
 
 capacity = st.slider("Items per phase", 1, 15, 5, help="How many improvements the team can take on per phase.")
-analysis = gap_analysis(q, values, targets)
-plan_ = plan(analysis, capacity)
+whole = analyse(record, capacity=capacity, targets=targets)
+analysis, plan_ = whole.gaps, whole.roadmap
 
 if analysis.scores.answered == 0:
     st.info("Answer some questions first: the roadmap is built from the gaps between answers and targets.")

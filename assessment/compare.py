@@ -15,7 +15,6 @@ Pure functions: no database, no files, no Streamlit.
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from collections import Counter
 from collections.abc import Sequence

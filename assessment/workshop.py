@@ -102,6 +102,14 @@ class VoteSummary:
         return None if self.median is None else math.floor(self.median)
 
     @property
+    def default_choice(self) -> str | None:
+        """The consensus offered before the facilitator picks: the median level rounded down; N/A when
+        nobody voted a level but someone voted N/A; None (nothing pre-selected) otherwise."""
+        if self.consensus is not None:
+            return str(self.consensus)
+        return NA if self.distribution[NA] else None
+
+    @property
     def level_votes(self) -> int:
         return sum(self.distribution[c] for c in LEVEL_CHOICES)
 

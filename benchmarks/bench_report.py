@@ -45,9 +45,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from assessment import charts, report  # noqa: E402
+from assessment import report, svg  # noqa: E402
+from assessment.analysis import analyse  # noqa: E402
+from assessment.content import load_all  # noqa: E402
 from assessment.demo import create_demo  # noqa: E402
-from assessment.questionnaire import combine, load_all  # noqa: E402
+from assessment.questionnaire import combine  # noqa: E402
 from assessment.storage import Store, make_engine  # noqa: E402
 
 
@@ -111,11 +113,11 @@ def main() -> None:
         aid = ids[0]
 
         start = time.perf_counter()
-        charts._start_kaleido()
+        svg.start_renderer()
         kaleido_start_s = time.perf_counter() - start
 
         def project() -> bytes:
-            return report.assessment_pdf(store.get_assessment(aid), store.answers(aid), targets=store.targets(aid))
+            return report.assessment_pdf(store.load(aid))
 
         start = time.perf_counter()
         first = project()  # warm-up: imports, fonts, templates, kaleido's page
@@ -124,7 +126,7 @@ def main() -> None:
         # The same HTML and charts for bare WeasyPrint, and the project's steps one by one.
         steps: dict[str, float] = {}
         start = time.perf_counter()
-        context = report.build_context(store.get_assessment(aid), store.answers(aid), targets=store.targets(aid))
+        context = report.build_context(analyse(store.load(aid)))
         steps["context_s"] = time.perf_counter() - start
         start = time.perf_counter()
         futures = report.submit_charts(context["figures"])
@@ -151,7 +153,7 @@ def main() -> None:
 
         out = Path(tmp) / "reports"
         start = time.perf_counter()
-        paths = report.batch_reports(store, out)
+        paths = report.batch_reports(store.load_many(ids), out)
         batch_s = time.perf_counter() - start
         assert len(paths) == departments
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux

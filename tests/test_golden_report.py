@@ -16,8 +16,9 @@ import pytest
 from pypdf import PdfReader
 
 from assessment import report
+from assessment.content import load_all
 from assessment.demo import demo_answers
-from assessment.questionnaire import combine, load_all
+from assessment.questionnaire import combine
 from assessment.storage import Store, make_engine
 
 GOLDEN = Path(__file__).resolve().parent / "data" / "golden" / "demo_report.txt"
@@ -44,8 +45,7 @@ def demo_pdf(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> bytes:
     for choice in ("2", "3", "3", "na"):
         store.set_current_question(ws.id, first.id)
         store.cast_vote(store.join(ws.code, "P"), first.id, choice, "seen <b>it</b>")
-    pdf = report.assessment_pdf(store.get_assessment(aid), store.answers(aid), targets=store.targets(aid),
-                                votes=report.vote_summaries(store, aid))
+    pdf = report.assessment_pdf(store.load(aid))
     store.engine.dispose()
     return pdf
 

@@ -10,8 +10,11 @@ from collections.abc import Iterator
 import pytest
 from pypdf import PdfReader
 
+from assessment.analysis import analyse
+from assessment.pdf import RefusingFetcher, html_to_pdf
+from assessment.present import fmt
 from assessment.questionnaire import Questionnaire
-from assessment.report import RefusingFetcher, assessment_pdf, build_context, fmt, html_to_pdf, render_html
+from assessment.report import assessment_pdf, build_context, render_html
 from assessment.scoring import score
 from assessment.storage import Store, make_engine
 
@@ -64,8 +67,9 @@ def report(tmp_path_factory: pytest.TempPathFactory, mini: Questionnaire, listen
     for i, (question, level) in enumerate(zip(mini.questions, levels, strict=True)):
         store.save_answer(aid, question.id, level=level, note=notes[i % len(notes)],
                           evidence_url=f"file:///etc/shadow#{i}" if i == 0 else "")
-    record, answers = store.get_assessment(aid), store.answers(aid)
-    pdf = assessment_pdf(record, answers)
+    record = store.load(aid)
+    answers = record.answers
+    pdf = assessment_pdf(record)
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     return {"pdf": pdf, "text": text, "record": record, "answers": answers, "mini": mini, "secret": secret}
 
@@ -120,7 +124,7 @@ def test_renderer_refuses_urls_even_in_the_template(listener: int) -> None:
 
 
 def test_template_escapes_notes(report) -> None:
-    html = render_html(build_context(report["record"], report["answers"]))
+    html = render_html(build_context(analyse(report["record"])))
     assert "<script>" not in html
     assert "&lt;script&gt;" in html
     assert '<img src="file:' not in html

@@ -23,9 +23,9 @@ def test_vote_distribution_and_disagreement_in_the_appendix(tmp_path, mini: Ques
     store.reveal(ws.id)
     store.record_consensus(ws.id, question, 3)
 
-    votes = vote_summaries(store, aid)
+    votes = vote_summaries(store.load(aid))
     assert votes[question]["votes"] == 3 and votes[question]["disagreement"] is True
-    pdf = assessment_pdf(store.get_assessment(aid), store.answers(aid), votes=votes)
+    pdf = assessment_pdf(store.load(aid))
     text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(pdf)).pages)
     assert "Workshop: 3 votes" in text
     assert "the room disagreed" in text
