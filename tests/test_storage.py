@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Callable
 
 import pytest
+from sqlalchemy import event
 
 from assessment.questionnaire import Questionnaire
 from assessment.storage import Conflict, NotFound, ReadOnly, StorageError, Store, make_engine, normalise_url
@@ -171,3 +173,51 @@ def test_final_assessment_targets_are_read_only(store: Store, mini: Questionnair
     assert store.targets(aid) == {("alpha", "governance"): 4}
     store.delete_assessment(aid)  # targets go with it
     assert store.targets(aid) == {}
+
+
+def count_statements(store: Store, call: Callable[[], object]) -> int:
+    """How many SQL statements `call` sends to the database."""
+    sent: list[str] = []
+
+    def sending(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        sent.append(statement)
+
+    event.listen(store.engine, "before_cursor_execute", sending)
+    try:
+        call()
+    finally:
+        event.remove(store.engine, "before_cursor_execute", sending)
+    return len(sent)
+
+
+def test_load_many_reads_20_assessments_in_as_many_queries_as_one(store: Store, mini: Questionnaire) -> None:
+    ids = []
+    for i in range(20):
+        aid = new(store, mini, name=f"Assessment {i}")
+        store.save_answer(aid, "alpha.governance.q1", level=i % 5, note=f"note {i}")
+        if i % 3:
+            store.save_answer(aid, "beta.monitoring.q1", na=True)
+        if i % 2:
+            store.set_targets(aid, {("alpha", "governance"): (i + 1) % 5})
+        if i % 4 == 0:
+            ws = store.open_workshop(aid)
+            store.set_current_question(ws.id, "alpha.governance.q1")
+            store.cast_vote(store.join(ws.code, "Ada"), "alpha.governance.q1", str(i % 5), "as I see it")
+            store.cast_vote(store.join(ws.code), "alpha.governance.q1", "unknown")
+        ids.append(aid)
+
+    assert count_statements(store, lambda: store.load_many(ids[:1])) == \
+        count_statements(store, lambda: store.load_many(ids))
+
+    loaded = store.load_many(ids)
+    assert [a.id for a in loaded] == ids
+    for a in loaded:
+        assert a.answers == store.answers(a.id)
+        assert a.targets == store.targets(a.id)
+        assert {q: list(v) for q, v in a.votes.items()} == store.workshop_votes(a.id)
+    assert any(a.votes for a in loaded) and any(a.targets for a in loaded)
+
+    asked = [ids[3], ids[0], ids[3]]  # any order; an id asked twice comes back twice
+    assert [a.id for a in store.load_many(asked)] == asked
+    with pytest.raises(NotFound, match=f"no assessment with id {max(ids) + 1}"):
+        store.load_many([ids[0], max(ids) + 1])
