@@ -6,15 +6,16 @@ import datetime as dt
 import json
 import sqlite3
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from assessment import exchange
-from assessment.cli import app
-from assessment.questionnaire import Questionnaire
+from assessment.model import Assessment, AssessmentDump
+from assessment.questionnaire import Questionnaire, to_snapshot
 from assessment.storage import StorageError, Store, make_engine
+from tests.test_exchange import cli
 
 
 def populate(store: Store, q: Questionnaire) -> list[int]:
@@ -34,12 +35,12 @@ def everything(store: Store) -> list[tuple]:
     """What a restore must bring back, ids included (timestamps aside)."""
     out = []
     for d in store.dump():
-        r = d.record
+        r, a = d.assessment.details, d.assessment
         out.append((
             r.id, r.name, r.department, r.organisation, r.facilitator, r.assessed_on, r.status,
             r.questionnaire_hash, r.snapshot,
-            sorted((a.question_id, a.level, a.na, a.note, a.evidence_url, a.answered_by) for a in d.answers.values()),
-            sorted(d.targets.items()),
+            sorted((x.question_id, x.level, x.na, x.note, x.evidence_url, x.answered_by) for x in a.answers.values()),
+            sorted(a.targets.items()),
             [(h["question_id"], h["old_level"], h["old_na"], h["new_level"], h["new_na"], h["note"], h["changed_by"])
              for h in d.history],
         ))
@@ -75,20 +76,26 @@ def test_restore_refuses_a_database_with_assessments_unless_replacing(store: Sto
     assert everything(store) == before
 
 
-def test_a_bad_backup_restores_nothing(store: Store, mini: Questionnaire) -> None:
-    populate(store, mini)
-    data = json.loads(json_backup(store))
+def dump(q: Questionnaire, assessment_id: int, values: dict[str, int | None]) -> AssessmentDump:
+    """What `store.dump()` returns for one assessment, built by hand (no database)."""
+    a = Assessment.from_values(assessment_id, "Platform", dt.date(2026, 5, 1), q, values, name="Baseline")
+    return AssessmentDump(replace(a, details=replace(a.details, snapshot=to_snapshot(q))), [])
+
+
+def test_a_bad_backup_is_refused_whole_with_every_error(mini: Questionnaire) -> None:
+    data = json.loads(exchange.export_backup([dump(mini, 1, {"alpha.governance.q1": 3}),
+                                              dump(mini, 2, {"beta.cost.q1": None})]))
     data[1]["answers"][0]["level"] = 9
     data[0]["answers"][0]["question_id"] = "no.such.question"
-    for a in store.list_assessments():
-        store.delete_assessment(a.id)
     with pytest.raises(exchange.ImportError_) as info:
-        store.restore(exchange.parse_backup(json.dumps(data).encode(), "b.json"))
+        exchange.parse_backup(json.dumps(data).encode(), "b.json")
     message = str(info.value)
     assert r"[0].answers[0].question_id: unknown question" in message and "[1].answers[0].level: 9" in message
-    assert store.count_assessments() == 0
     with pytest.raises(exchange.ImportError_, match="not a backup"):
         exchange.parse_backup(json.dumps(data[0]).encode(), "b.json")
+    twice = exchange.export_backup([dump(mini, 1, {}), dump(mini, 1, {})]).encode()
+    with pytest.raises(exchange.ImportError_, match="b.json: two assessments have the same assessment.id"):
+        exchange.parse_backup(twice, "b.json")
 
 
 def test_a_restore_failing_half_way_writes_nothing(store: Store, mini: Questionnaire,
@@ -164,15 +171,6 @@ def test_sqlite_backup_and_restore_need_sqlite(pg_url: str, tmp_path: Path) -> N
 
 
 # --- the command line ---------------------------------------------------------------------
-
-runner = CliRunner()
-
-
-def cli(*args: str, ok: bool = True) -> tuple[int, str, str]:
-    result = runner.invoke(app, list(args))
-    if ok:
-        assert result.exit_code == 0, result.output
-    return result.exit_code, result.stdout, result.stderr
 
 
 @pytest.mark.parametrize("suffix", [".json", ".db"])
