@@ -4,8 +4,9 @@ import pandas as pd
 import streamlit as st
 
 from app_pages.shared import available_questionnaires, catalogue, current_assessment, open_store, select_assessment
+from assessment.content import objectives
 from assessment.questionnaire import MAX_LEVEL, QuestionnaireError, combine, parse_questionnaire
-from assessment.scope import Scope, apply, objectives, recommend
+from assessment.scope import Scope, apply, recommend
 from assessment.storage import StorageError
 
 st.title("Scope")
@@ -31,7 +32,7 @@ if questionnaires and chosen:
         st.info("Choose at least one questionnaire.")
         st.stop()
     base = combine([by_id[i] for i in base_ids])
-    scope = recommend([by_name[n].id for n in chosen], base)
+    scope = recommend([by_name[n].id for n in chosen], base, table)
     for reason in scope.reasons:
         st.markdown(f"- {reason}")
 
@@ -80,8 +81,7 @@ if questionnaires and chosen:
     if create:
         try:
             q = apply(base, edited, weights)
-            new_id = store.create_assessment(name, department, q, facilitator=facilitator)
-            store.set_targets(new_id, targets)
+            new_id = store.create_assessment(name, department, q, facilitator=facilitator, target_levels=targets)
         except (StorageError, ValueError) as exc:
             st.error(f"Not created: {exc}.")
         else:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal
 
-from assessment.questionnaire import MAX_LEVEL, Questionnaire, from_snapshot
+from assessment.questionnaire import MAX_LEVEL, Questionnaire, from_snapshot, to_snapshot
 from assessment.workshop import Vote
 
 Status = Literal["draft", "final"]
@@ -118,6 +118,11 @@ class AssessmentDetails:
         }
 
 
+def _detail(name: str) -> Any:
+    """A read-only attribute of `Assessment` that is its details' attribute of that name."""
+    return property(lambda self: getattr(self.details, name), doc=f"The details' {name}.")
+
+
 @dataclass(frozen=True)
 class Assessment:
     """One assessment whole: its details, its questionnaire (parsed once), answers, stored targets and
@@ -130,37 +135,15 @@ class Assessment:
     targets: Mapping[Cell, int] = field(default_factory=dict)
     votes: Mapping[str, tuple[Vote, ...]] = field(default_factory=dict)  # question id → workshop votes
 
-    @property
-    def id(self) -> int:
-        return self.details.id
-
-    @property
-    def name(self) -> str:
-        return self.details.name
-
-    @property
-    def department(self) -> str:
-        return self.details.department
-
-    @property
-    def organisation(self) -> str:
-        return self.details.organisation
-
-    @property
-    def assessed_on(self) -> dt.date:
-        return self.details.assessed_on
-
-    @property
-    def status(self) -> Status:
-        return self.details.status
-
-    @property
-    def is_final(self) -> bool:
-        return self.details.is_final
-
-    @property
-    def facilitator(self) -> str:
-        return self.details.facilitator
+    # What the details say, read from the assessment itself: `assessment.department`.
+    id = _detail("id")
+    name = _detail("name")
+    department = _detail("department")
+    organisation = _detail("organisation")
+    assessed_on = _detail("assessed_on")
+    status = _detail("status")
+    is_final = _detail("is_final")
+    facilitator = _detail("facilitator")
 
     @cached_property
     def values(self) -> dict[str, int | None]:
@@ -175,8 +158,9 @@ class Assessment:
         """An assessment built by hand from scoring values (level, or None for N/A): for tests and benchmarks."""
         details = AssessmentDetails(
             id=id, name=name, department=department, organisation=organisation,
-            questionnaire_id=questionnaire.id, questionnaire_version=questionnaire.version, questionnaire_hash="",
-            assessed_on=assessed_on, status="draft", facilitator="", created_at=None, snapshot="",
+            questionnaire_id=questionnaire.id, questionnaire_version=questionnaire.version,
+            questionnaire_hash=questionnaire.content_hash(), assessed_on=assessed_on, status="draft",
+            facilitator="", created_at=None, snapshot=to_snapshot(questionnaire),
         )
         answers = {qid: Answer(qid, level, level is None) for qid, level in values.items()}
         return cls(details, questionnaire, answers, dict(targets or {}))

@@ -221,3 +221,13 @@ def test_load_many_reads_20_assessments_in_as_many_queries_as_one(store: Store, 
     assert [a.id for a in store.load_many(asked)] == asked
     with pytest.raises(NotFound, match=f"no assessment with id {max(ids) + 1}"):
         store.load_many([ids[0], max(ids) + 1])
+
+
+def test_an_assessment_is_created_with_its_targets_or_not_at_all(store: Store, mini: Questionnaire) -> None:
+    aid = store.create_assessment("Scoped", "Platform", mini, target_levels={("alpha", "cost"): 4})
+    assert store.targets(aid) == {("alpha", "cost"): 4}
+    for bad, message in (({("alpha", "cost"): 5}, "target of alpha.cost must be a whole number 0–4"),
+                         ({("gamma", "cost"): 2}, "gamma.cost is not a layer.dimension")):
+        with pytest.raises(StorageError, match=message):
+            store.create_assessment("Bad", "Platform", mini, target_levels=bad)
+    assert [a.name for a in store.list_assessments()] == ["Scoped"]  # nothing half-created

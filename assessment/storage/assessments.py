@@ -94,17 +94,22 @@ class Assessments(StoreBase):
         organisation: str = DEFAULT_ORGANISATION,
         facilitator: str = "",
         assessed_on: dt.date | None = None,
+        target_levels: dict[tuple[str, str], int] | None = None,
     ) -> int:
+        """A new draft; with `target_levels` (layer, dimension) → level, its targets too, in one transaction."""
         name, department = name.strip(), department.strip()
         if not name:
             raise StorageError("an assessment needs a name")
         if not department:
             raise StorageError("an assessment needs a department")
+        _check_targets(questionnaire, target_levels or {})
         with self._write() as conn:
-            return self._insert_assessment(
+            new_id = self._insert_assessment(
                 conn, name, department, questionnaire, organisation=organisation,
                 facilitator=facilitator, assessed_on=assessed_on or dt.date.today(), status="draft",
             )
+            _insert_targets(conn, new_id, target_levels or {})
+            return new_id
 
     def _insert_assessment(
         self, conn: Connection, name: str, department: str, questionnaire: Questionnaire, *,
@@ -155,11 +160,7 @@ class Assessments(StoreBase):
                  "updated_at": a.updated_at or now, "version": 1}
                 for a in answer_rows
             ])
-        if target_levels:
-            conn.execute(targets.insert(), [
-                {"assessment_id": new_id, "layer": layer, "dimension": dim, "level": level}
-                for (layer, dim), level in target_levels.items()
-            ])
+        _insert_targets(conn, new_id, target_levels)
         if history:
             conn.execute(answer_history.insert(), [{"assessment_id": new_id, **h} for h in history])
         return new_id
@@ -276,11 +277,7 @@ class Assessments(StoreBase):
                 assessed_on=assessed_on or dt.date.today(), status="draft",
             )
             rows = conn.execute(select(targets).where(targets.c.assessment_id == assessment_id)).all()
-            if rows:
-                conn.execute(targets.insert(), [
-                    {"assessment_id": new_id, "layer": r.layer, "dimension": r.dimension, "level": r.level}
-                    for r in rows
-                ])
+            _insert_targets(conn, new_id, {(r.layer, r.dimension): r.level for r in rows})
             if copy_answers:
                 old = conn.execute(select(answers).where(answers.c.assessment_id == assessment_id)).all()
                 if old:
@@ -309,11 +306,6 @@ class Assessments(StoreBase):
 
     def set_targets(self, assessment_id: int, mapping: dict[tuple[str, str], int]) -> None:
         """Replace all stored targets of an assessment in one transaction (an empty mapping clears them)."""
-        for cell, level in mapping.items():
-            try:
-                check_level(level, f"target of {'.'.join(cell)}")
-            except ValueError as exc:
-                raise StorageError(str(exc)) from None
         with self._write() as conn:
             head = conn.execute(
                 select(assessments.c.status, assessments.c.questionnaire_snapshot)
@@ -323,17 +315,9 @@ class Assessments(StoreBase):
                 raise NotFound(f"no assessment with id {assessment_id}")
             if head.status == "final":
                 raise ReadOnly(f"assessment {assessment_id} is final and read-only; reopen it as a draft first")
-            q = from_snapshot(head.questionnaire_snapshot)
-            layers, dims = {x.id for x in q.layers}, {d.id for d in q.dimensions}
-            for layer, dim in mapping:
-                if layer not in layers or dim not in dims:
-                    raise StorageError(f"{layer}.{dim} is not a layer.dimension of this assessment's questionnaire")
+            _check_targets(from_snapshot(head.questionnaire_snapshot), mapping)
             conn.execute(targets.delete().where(targets.c.assessment_id == assessment_id))
-            if mapping:
-                conn.execute(targets.insert(), [
-                    {"assessment_id": assessment_id, "layer": layer, "dimension": dim, "level": level}
-                    for (layer, dim), level in mapping.items()
-                ])
+            _insert_targets(conn, assessment_id, mapping)
 
     def save_answer(
         self,
@@ -506,3 +490,23 @@ def _answer_record(r: Any) -> Answer:
         question_id=r.question_id, level=r.level, na=r.na, note=r.note, evidence_url=r.evidence_url,
         answered_by=r.answered_by, updated_at=r.updated_at, version=r.version,
     )
+
+
+def _check_targets(q: Questionnaire, mapping: dict[tuple[str, str], int]) -> None:
+    """Every target a whole number 0–4 on a layer × dimension of the questionnaire, else StorageError."""
+    layers, dims = {x.id for x in q.layers}, {d.id for d in q.dimensions}
+    for (layer, dim), level in mapping.items():
+        try:
+            check_level(level, f"target of {layer}.{dim}")
+        except ValueError as exc:
+            raise StorageError(str(exc)) from None
+        if layer not in layers or dim not in dims:
+            raise StorageError(f"{layer}.{dim} is not a layer.dimension of this assessment's questionnaire")
+
+
+def _insert_targets(conn: Connection, assessment_id: int, mapping: dict[tuple[str, str], int]) -> None:
+    if mapping:
+        conn.execute(targets.insert(), [
+            {"assessment_id": assessment_id, "layer": layer, "dimension": dim, "level": level}
+            for (layer, dim), level in mapping.items()
+        ])
