@@ -7,7 +7,8 @@ import streamlit as st
 
 from app_pages.level_cards import level_cards
 from app_pages.shared import need_assessment, open_store
-from assessment.questionnaire import LEVEL_COUNT, level_names
+from assessment.content import level_names
+from assessment.questionnaire import LEVEL_COUNT
 from assessment.report import fmt
 from assessment.scoring import score
 from assessment.storage import Answer, Conflict, StorageError

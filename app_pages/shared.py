@@ -14,7 +14,8 @@ import threading
 import streamlit as st
 
 from assessment.access import ALLOWED_ENV, sso_allowed
-from assessment.questionnaire import Questionnaire, QuestionnaireError, load_all, questionnaire_files
+from assessment.content import load_catalogue
+from assessment.questionnaire import Questionnaire
 from assessment.storage import AssessmentDetails, NotFound, StorageError, Store, login_lifetime
 
 CURRENT_KEY = "current-assessment"  # session copy of ?assessment=ID
@@ -55,13 +56,8 @@ def catalogue() -> tuple[list[Questionnaire], list[str]]:
 
     Files load one by one: a broken team file is reported without hiding the others.
     """
-    found, errors = [], []
-    for path in questionnaire_files():
-        try:
-            found += load_all([path])
-        except QuestionnaireError as exc:
-            errors += [str(e) for e in exc.errors]
-    return sorted(found, key=lambda q: (q.order, q.id)), errors
+    loaded = load_catalogue()
+    return loaded.ordered(), [str(e) for e in loaded.errors]
 
 
 def available_questionnaires(*, show_errors: bool = False) -> list[Questionnaire]:

@@ -11,7 +11,8 @@ import secrets
 import streamlit as st
 
 from app_pages.shared import open_store
-from assessment.questionnaire import LEVEL_COUNT, level_names
+from assessment.content import level_names
+from assessment.questionnaire import LEVEL_COUNT
 from assessment.storage import NotFound, RateLimited, StorageError, VotingClosed, WorkshopRecord
 from assessment.workshop import CHOICES, NA, UNKNOWN, choice_label, normalise_code
 

@@ -15,7 +15,8 @@ import streamlit as st
 
 from app_pages.shared import need_assessment, open_store
 from assessment import charts
-from assessment.questionnaire import LEVEL_COUNT, level_names
+from assessment.content import level_names
+from assessment.questionnaire import LEVEL_COUNT
 from assessment.storage import StorageError, WorkshopRecord
 from assessment.workshop import NA, choice_label, default_note, summarise, vote_summary
 

@@ -16,7 +16,8 @@ from typing import Annotated, Any
 import typer
 
 from assessment import exchange
-from assessment.questionnaire import QuestionnaireError, combine, load_all, questionnaire_files
+from assessment.content import load_all, load_catalogue
+from assessment.questionnaire import QuestionnaireError, combine
 from assessment.storage import StorageError, Store
 
 app = typer.Typer(
@@ -81,17 +82,10 @@ def validate(
 
     Example: python -m assessment validate questionnaires/mlops.yaml
     """
-    from assessment.questionnaire import load_questionnaire
-
-    files = questionnaire_files(paths or None)
-    if not files:
+    loaded = load_catalogue(paths or None)
+    if not loaded.files:
         fail("no questionnaire files found")
-    found, errors = [], []
-    for f in files:
-        try:
-            found.append(load_questionnaire(f))
-        except QuestionnaireError as exc:
-            errors += exc.errors
+    found, errors = loaded.questionnaires, loaded.errors
     if as_json:
         _echo_json({
             "ok": not errors,
@@ -176,7 +170,7 @@ def score_(
     Example: python -m assessment score 1 --json
     """
     from assessment.analysis import analyse
-    from assessment.questionnaire import level_names
+    from assessment.content import level_names
     from assessment.report import fmt
 
     record = _store().load(_parse_id(assessment_id))
@@ -314,6 +308,7 @@ def targets_(
 
     Example: python -m assessment targets 1 --preset detect-fraud --set mlops.governance=4
     """
+    from assessment.content import objectives
     from assessment.questionnaire import MAX_LEVEL
     from assessment.roadmap import default_targets, parse_cell, targets_for
     from assessment.scope import recommend
@@ -325,7 +320,7 @@ def targets_(
         stored = {} if reset else store.targets(record.id)
         if preset:
             try:
-                stored = default_targets(q, recommend(preset, q))
+                stored = default_targets(q, recommend(preset, q, objectives()))
             except KeyError as exc:
                 raise UserError(exc.args[0]) from None
         for item in set_ or []:
@@ -490,7 +485,8 @@ def crosswalk(
 
     Example: python -m assessment crosswalk --format csv > crosswalk.csv
     """
-    from assessment.crosswalk import crosswalk_rows, function_coverage, nist_ai_rmf, unknown_subcategories
+    from assessment.content import nist_ai_rmf
+    from assessment.crosswalk import crosswalk_rows, function_coverage, unknown_subcategories
 
     if fmt not in ("table", "csv", "json"):
         raise UserError(f"unknown format {fmt!r}; choose table, csv or json")

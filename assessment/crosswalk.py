@@ -1,16 +1,18 @@
-"""NIST AI RMF crosswalk: which questions evidence which subcategories, and coverage per function."""
+"""NIST AI RMF crosswalk: which questions evidence which subcategories, and coverage per function.
+
+The framework lives in `questionnaires/nist-ai-rmf.yaml` (read by `assessment.content.nist_ai_rmf`);
+this module is pure.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import cache
-from pathlib import Path
 from typing import Literal
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
-from assessment.questionnaire import DEFAULT_FOLDER, Questionnaire, display_path, parse_yaml
+from assessment.questionnaire import Questionnaire, parse_yaml
 
 
 class Category(BaseModel):
@@ -40,10 +42,9 @@ class Framework(BaseModel):
                 for i in range(1, c.subcategories + 1)]
 
 
-@cache
-def nist_ai_rmf(path: Path | None = None) -> Framework:
-    path = path or DEFAULT_FOLDER / "nist-ai-rmf.yaml"
-    return Framework.model_validate(parse_yaml(path.read_text(encoding="utf-8"), display_path(path)))
+def parse_framework(text: str, name: str) -> Framework:
+    """Validate the framework's YAML text (`questionnaires/nist-ai-rmf.yaml`)."""
+    return Framework.model_validate(parse_yaml(text, name))
 
 
 def crosswalk_rows(questionnaires: Sequence[Questionnaire]) -> pd.DataFrame:

@@ -1,20 +1,17 @@
-"""Questionnaires: YAML files in `questionnaires/` loaded into pydantic models.
+"""Questionnaires: YAML text parsed into pydantic models.
 
 Every error is reported against the file and line it comes from, in the form
 `questionnaires/mlops.yaml:42: questions[3].levels: expected 5 levels, got 4`.
-The module does file reading only in `load_*` functions; everything else is pure.
+Pure: text and a name in, models out. Reading files and folders is `assessment.content`'s job.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -25,7 +22,6 @@ from ruamel.yaml.error import MarkedYAMLError
 LEVEL_COUNT = 5  # levels 0 (none) .. 4 (optimised)
 MAX_LEVEL = LEVEL_COUNT - 1
 NIST_SUBCATEGORY = re.compile(r"^(GOVERN|MAP|MEASURE|MANAGE) \d+\.\d+$")
-DEFAULT_FOLDER = Path(__file__).resolve().parent.parent / "questionnaires"
 
 
 class _Strict(BaseModel):
@@ -162,7 +158,7 @@ class QuestionnaireError(Exception):
         super().__init__("\n".join(str(e) for e in self.errors))
 
 
-# --- loading ------------------------------------------------------------------
+# --- parsing ------------------------------------------------------------------
 
 
 def _field_path(loc: Iterable[str | int]) -> str:
@@ -188,14 +184,6 @@ def _line_of(root: Any, loc: Sequence[str | int]) -> int | None:
         except (KeyError, IndexError, TypeError):
             break
     return None if line is None else line + 1
-
-
-def display_path(path: Path) -> str:
-    """Path as the user would type it: relative to the working directory when possible."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
 
 
 def parse_yaml(text: str, name: str) -> Any:
@@ -267,57 +255,6 @@ def parse_questionnaire(text: str, name: str = "<questionnaire>") -> Questionnai
     return q
 
 
-def load_questionnaire(path: str | Path) -> Questionnaire:
-    path = Path(path)
-    name = display_path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise QuestionnaireError([SchemaError(name, None, "", "file not found")]) from None
-    except UnicodeDecodeError as exc:
-        raise QuestionnaireError([SchemaError(name, None, "", f"not UTF-8 text ({exc.reason})")]) from None
-    return parse_questionnaire(text, name)
-
-
-def file_kind(path: Path) -> str:
-    """'questionnaire' unless the file declares another `kind:` (levels, objectives, framework)."""
-    match = re.search(r"^kind:\s*([\w-]+)", path.read_text(encoding="utf-8", errors="replace"), re.M)
-    return match.group(1) if match else "questionnaire"
-
-
-def questionnaire_folders() -> list[Path]:
-    """The built-in folder, plus the team's own folder named by QUESTIONNAIRE_PATH."""
-    folders = [DEFAULT_FOLDER]
-    extra = os.environ.get("QUESTIONNAIRE_PATH")
-    if extra:
-        folders += [Path(p) for p in extra.split(os.pathsep) if p]
-    return folders
-
-
-def questionnaire_files(paths: Iterable[str | Path] | None = None) -> list[Path]:
-    """YAML questionnaire files under the given files or folders (default: all folders)."""
-    files: list[Path] = []
-    for p in map(Path, paths or questionnaire_folders()):
-        if p.is_dir():
-            files += [f for f in sorted(p.glob("*.y*ml")) if file_kind(f) == "questionnaire"]
-        else:
-            files.append(p)
-    return files
-
-
-def load_all(paths: Iterable[str | Path] | None = None) -> list[Questionnaire]:
-    """Load every questionnaire; collect every file's errors before raising."""
-    found, errors = [], []
-    for f in questionnaire_files(paths):
-        try:
-            found.append(load_questionnaire(f))
-        except QuestionnaireError as exc:
-            errors += exc.errors
-    if errors:
-        raise QuestionnaireError(errors)
-    return sorted(found, key=lambda q: (q.order, q.id))
-
-
 def combine(parts: Sequence[Questionnaire]) -> Questionnaire:
     """Merge questionnaires (e.g. one per layer) into the single one an assessment is taken on.
 
@@ -379,8 +316,6 @@ class LevelNames(_Strict):
         return self.levels[max(0, min(MAX_LEVEL, int(round(score, 1) + 1e-9)))].name
 
 
-@cache
-def level_names(path: Path | None = None) -> LevelNames:
-    path = path or DEFAULT_FOLDER / "levels.yaml"
-    raw = parse_yaml(path.read_text(encoding="utf-8"), display_path(path))
-    return LevelNames.model_validate(raw)
+def parse_level_names(text: str, name: str) -> LevelNames:
+    """Validate the level names' YAML text (`questionnaires/levels.yaml`)."""
+    return LevelNames.model_validate(parse_yaml(text, name))

@@ -1,19 +1,18 @@
 """Scope recommender: chosen business objectives → layers, dimension weights and target levels.
 
-The table lives in `questionnaires/objectives.yaml`; `recommend` is pure.
+The table lives in `questionnaires/objectives.yaml` (read by `assessment.content.objectives`); this
+module is pure.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cache
-from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from assessment.questionnaire import DEFAULT_FOLDER, MAX_LEVEL, Questionnaire, display_path, parse_yaml
+from assessment.questionnaire import MAX_LEVEL, Questionnaire, parse_yaml
 
 
 class Objective(BaseModel):
@@ -40,10 +39,9 @@ class Objectives(BaseModel):
         raise KeyError(f"unknown objective {objective_id!r}; known: {', '.join(o.id for o in self.objectives)}")
 
 
-@cache
-def objectives(path: Path | None = None) -> Objectives:
-    path = path or DEFAULT_FOLDER / "objectives.yaml"
-    return Objectives.model_validate(parse_yaml(path.read_text(encoding="utf-8"), display_path(path)))
+def parse_objectives(text: str, name: str) -> Objectives:
+    """Validate the objectives table's YAML text (`questionnaires/objectives.yaml`)."""
+    return Objectives.model_validate(parse_yaml(text, name))
 
 
 @dataclass(frozen=True)
@@ -60,9 +58,8 @@ class Scope:
         return self.targets.get((layer, dimension), default)
 
 
-def recommend(chosen: Sequence[str], q: Questionnaire, table: Objectives | None = None) -> Scope:
+def recommend(chosen: Sequence[str], q: Questionnaire, table: Objectives) -> Scope:
     """Union of the objectives' layers (those the questionnaire has), highest weight and target each."""
-    table = table or objectives()
     picked = [table.get(c) for c in chosen]
     if not picked:
         raise ValueError("choose at least one business objective")

@@ -26,7 +26,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from assessment.questionnaire import Questionnaire, combine, load_all  # noqa: E402
+from assessment.content import load_all  # noqa: E402
+from assessment.questionnaire import Questionnaire, combine  # noqa: E402
 from assessment.storage import Store, answers, make_engine, temporary_schema  # noqa: E402
 
 PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://127.0.0.1:5432/test")

@@ -104,7 +104,7 @@ def start(script: Path, env: dict[str, str]) -> tuple[subprocess.Popen, str]:
 
 def synthetic_questionnaire(folder: Path, n: int = 30) -> None:
     """A valid extra questionnaire so the assessment has 150 questions."""
-    from assessment.questionnaire import load_questionnaire
+    from assessment.content import load_questionnaire
 
     mlops = (ROOT / "questionnaires" / "mlops.yaml").read_text()
     header = mlops.split("questions:", 1)[0].replace("id: mlops\n", "id: extra\n", 1)
@@ -132,8 +132,9 @@ def synthetic_questionnaire(folder: Path, n: int = 30) -> None:
 def prepare_app_data(data_dir: Path, extra: Path) -> int:
     os.environ["ASSESSMENT_DATA_DIR"] = str(data_dir)
     os.environ["QUESTIONNAIRE_PATH"] = str(extra)
+    from assessment.content import load_all
     from assessment.demo import create_demo
-    from assessment.questionnaire import combine, load_all
+    from assessment.questionnaire import combine
     from assessment.storage import Store
 
     store = Store.open(f"sqlite:///{data_dir / 'assessments.db'}")

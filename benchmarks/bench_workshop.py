@@ -31,7 +31,8 @@ from sqlalchemy import Column, Integer, MetaData, String, Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from assessment.questionnaire import combine, load_all  # noqa: E402
+from assessment.content import load_all  # noqa: E402
+from assessment.questionnaire import combine  # noqa: E402
 from assessment.storage import Store, make_engine, temporary_schema  # noqa: E402
 
 PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://127.0.0.1:5432/test")

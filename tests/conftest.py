@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from assessment.questionnaire import Questionnaire, load_questionnaire
+from assessment.content import load_questionnaire
+from assessment.questionnaire import Questionnaire
 from assessment.storage import Store, make_engine, temporary_schema
 
 HERE = Path(__file__).resolve().parent

@@ -15,7 +15,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-import assessment.questionnaire as aq
+from assessment import content
 from assessment.questionnaire import Questionnaire
 from assessment.report import fmt
 from assessment.scoring import score
@@ -40,10 +40,10 @@ def _app_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     """
     builtin = tmp_path / "builtin"
     builtin.mkdir()
-    for f in aq.DEFAULT_FOLDER.glob("*.y*ml"):
-        if aq.file_kind(f) != "questionnaire":
+    for f in content.DEFAULT_FOLDER.glob("*.y*ml"):
+        if content.file_kind(f) != "questionnaire":
             shutil.copy(f, builtin / f.name)
-    monkeypatch.setattr(aq, "DEFAULT_FOLDER", builtin)
+    monkeypatch.setattr(content, "DEFAULT_FOLDER", builtin)
     monkeypatch.setenv("QUESTIONNAIRE_PATH", str(DATA))
     # The Results page warms kaleido's Chromium for the PDF; AppTest never builds the PDF.
     monkeypatch.setattr("assessment.charts._start_kaleido", lambda: None)

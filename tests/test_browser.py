@@ -25,7 +25,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Locator, Page, expect
 from pypdf import PdfReader
 
-from assessment.questionnaire import load_questionnaire
+from assessment.content import load_questionnaire
 from assessment.report import fmt
 from assessment.scoring import score
 from assessment.storage import Answer, Store

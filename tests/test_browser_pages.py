@@ -16,8 +16,9 @@ import pytest
 from playwright.sync_api import Page, expect
 from test_browser import RERUN_TIMEOUT, no_errors, page, serve_app, shot  # noqa: F401 - page: fixture
 
+from assessment.content import DEFAULT_FOLDER, load_all
 from assessment.demo import DEMO_ORGANISATION, create_demo_organisation
-from assessment.questionnaire import DEFAULT_FOLDER, combine, load_all
+from assessment.questionnaire import combine
 from assessment.roadmap import PHASE_NAMES
 from assessment.storage import Store
 

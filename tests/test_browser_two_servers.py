@@ -15,7 +15,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 from test_browser import free_port, no_errors, serve_app, shot
 from test_browser_workshop import DATA, PHONE, Q1, Q1_TEXT, choose, vote
 
-from assessment.questionnaire import load_questionnaire
+from assessment.content import load_questionnaire
 from assessment.storage import Store
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres]

@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from test_browser import RERUN_TIMEOUT, app_url, data_dir, no_errors, shot  # noqa: F401 - fixtures
 
-from assessment.questionnaire import load_questionnaire
+from assessment.content import load_questionnaire
 from assessment.storage import Store
 
 pytestmark = pytest.mark.browser

@@ -18,9 +18,10 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Block
 
-import assessment.questionnaire as aq
+from assessment import content
+from assessment.content import load_all
 from assessment.demo import DEMO_ORGANISATION, create_demo_organisation
-from assessment.questionnaire import Questionnaire, load_all
+from assessment.questionnaire import Questionnaire
 from assessment.roadmap import PHASE_NAMES
 from assessment.storage import Store
 from tests.cards import cards, choose, heading, shown
@@ -38,13 +39,13 @@ NOW = PHASE_NAMES["now"]
 
 from tests.test_app import _app_env, app, by_label, db, texts  # noqa: E402,F401 - shared app-test helpers
 
-BUILTIN_FOLDER = aq.DEFAULT_FOLDER
+BUILTIN_FOLDER = content.DEFAULT_FOLDER
 
 
 @pytest.fixture
 def builtin(monkeypatch: pytest.MonkeyPatch) -> list[Questionnaire]:
     """The built-in questionnaires instead of `mini` (runs after the autouse fixture above)."""
-    monkeypatch.setattr(aq, "DEFAULT_FOLDER", BUILTIN_FOLDER)
+    monkeypatch.setattr(content, "DEFAULT_FOLDER", BUILTIN_FOLDER)
     monkeypatch.delenv("QUESTIONNAIRE_PATH")
     st.cache_data.clear()
     return load_all([BUILTIN_FOLDER])

@@ -1,26 +1,44 @@
-"""Questionnaire schema: valid files load; every kind of mistake names its file, line and field."""
+"""Questionnaire schema from YAML text: valid text parses; every kind of mistake names its file, line and field.
+
+No files here: reading folders and QUESTIONNAIRE_PATH is test_content.py's.
+"""
 
 from __future__ import annotations
 
-import json
+import builtins
+import io
+import os
 from pathlib import Path
+from types import ModuleType
 
 import pytest
-from typer.testing import CliRunner
 
-from assessment.cli import app
+import assessment.crosswalk
+import assessment.questionnaire
+import assessment.scope
+from assessment.crosswalk import parse_framework
 from assessment.questionnaire import (
     Questionnaire,
     QuestionnaireError,
     combine,
     from_snapshot,
-    load_questionnaire,
+    parse_level_names,
     parse_questionnaire,
     to_snapshot,
 )
+from assessment.scope import parse_objectives
 
 DATA = Path(__file__).parent / "data"
 MINI = (DATA / "mini.yaml").read_text()
+BUILTIN = DATA.parent.parent / "questionnaires"
+LEVELS, OBJECTIVES, FRAMEWORK = (
+    (BUILTIN / name).read_text() for name in ("levels.yaml", "objectives.yaml", "nist-ai-rmf.yaml"))
+
+
+@pytest.fixture
+def mini() -> Questionnaire:
+    """tests/data/mini.yaml parsed from its text (conftest's `mini` reads the file)."""
+    return parse_questionnaire(MINI, "mini.yaml")
 
 
 def errors_of(text: str) -> list[str]:
@@ -101,14 +119,8 @@ def test_recommendations_count_and_nist_ids() -> None:
     assert "is not a NIST AI RMF subcategory" in errors_of(text)[0]
 
 
-def test_non_mapping_and_missing_file(tmp_path: Path) -> None:
+def test_non_mapping() -> None:
     assert errors_of("- just\n- a list\n") == ["q.yaml:1: expected a mapping with id, title, questions …"]
-    with pytest.raises(QuestionnaireError, match="file not found"):
-        load_questionnaire(tmp_path / "nope.yaml")
-    bad = tmp_path / "latin1.yaml"
-    bad.write_bytes("title: caf\xe9".encode("latin-1"))
-    with pytest.raises(QuestionnaireError, match="not UTF-8"):
-        load_questionnaire(bad)
 
 
 def test_snapshot_round_trip_and_hash(mini: Questionnaire) -> None:
@@ -126,30 +138,33 @@ def test_combine_keeps_layers_and_questions(mini: Questionnaire) -> None:
     assert len(both.questions) == 16 and len(both.dimensions) == 3
 
 
-# --- the CLI contract -------------------------------------------------------------
-
-runner = CliRunner()
+# --- purity ---------------------------------------------------------------------
 
 
-def test_cli_validate_ok_json() -> None:
-    result = runner.invoke(app, ["validate", str(DATA / "mini.yaml"), "--json"])
-    assert result.exit_code == 0, result.output
-    data = json.loads(result.stdout)
-    assert data["ok"] is True and data["errors"] == []
-    (q,) = data["questionnaires"]
-    assert q == {"id": "mini", "version": "0.1", "questions": 8,
-                 "coverage": {"alpha": {"governance": 2, "monitoring": 1, "cost": 1},
-                              "beta": {"governance": 2, "monitoring": 1, "cost": 1}}}
+class _NoEnvironment(dict):
+    def __getitem__(self, key: object) -> str:
+        raise AssertionError(f"the parser read the environment variable {key}")
+
+    def get(self, key: object, default: object = None) -> str:  # type: ignore[override]
+        return self[key]
 
 
-def test_cli_validate_errors(tmp_path: Path) -> None:
-    bad = tmp_path / "bad.yaml"
-    bad.write_text(MINI.replace('      - "alpha monitoring 0: optimised"\n', "", 1))
-    result = runner.invoke(app, ["validate", str(bad)])
-    assert result.exit_code == 1
-    assert "questions[2].levels: expected 5 levels, got 4" in result.stderr
-    assert "Traceback" not in result.output
-    data = json.loads(runner.invoke(app, ["validate", str(bad), "--json"]).stdout)
-    assert data["ok"] is False
-    (err,) = data["errors"]
-    assert err["field"] == "questions[2].levels" and isinstance(err["line"], int)
+def test_parsing_reads_no_file_and_no_environment(monkeypatch: pytest.MonkeyPatch, mini: Questionnaire) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the parser tried to read a file")
+
+    for target, name in ((builtins, "open"), (io, "open"), (Path, "read_text"), (Path, "open")):
+        monkeypatch.setattr(target, name, refuse)
+    monkeypatch.setattr(os, "environ", _NoEnvironment())
+    assert parse_questionnaire(MINI, "mini.yaml") == mini
+    assert combine([mini]) is mini
+    assert parse_level_names(LEVELS, "levels.yaml").name(4) == "Optimised"
+    assert parse_objectives(OBJECTIVES, "objectives.yaml").get("detect-fraud").layers == ["mlops"]
+    assert len(parse_framework(FRAMEWORK, "nist-ai-rmf.yaml").subcategory_ids()) == 72
+
+
+@pytest.mark.parametrize("module", [assessment.questionnaire, assessment.scope, assessment.crosswalk])
+def test_parsing_modules_mention_no_file_or_environment(module: ModuleType) -> None:
+    source = Path(str(module.__file__)).read_text()
+    for word in ("os.environ", "open(", "read_text", "read_bytes", "glob(", "pathlib"):
+        assert word not in source, f"{module.__name__} mentions {word}; file reading belongs in content.py"

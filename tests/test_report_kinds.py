@@ -20,7 +20,8 @@ from typer.testing import CliRunner
 from assessment import charts, report
 from assessment.cli import app
 from assessment.compare import compare, trend
-from assessment.questionnaire import Questionnaire, level_names
+from assessment.content import level_names
+from assessment.questionnaire import Questionnaire
 from assessment.roadmap import BACKLOG, PHASE_NAMES, PHASES, gap_analysis, plan, targets_for
 from assessment.storage import Store, make_engine
 

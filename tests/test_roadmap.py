@@ -12,7 +12,8 @@ from test_scoring import HAND, answer_sets
 from typer.testing import CliRunner
 
 from assessment.cli import app
-from assessment.questionnaire import DEFAULT_FOLDER, Questionnaire, load_questionnaire
+from assessment.content import DEFAULT_FOLDER, load_questionnaire
+from assessment.questionnaire import Questionnaire
 from assessment.roadmap import (
     BACKLOG,
     PHASES,
