@@ -152,6 +152,10 @@ def list_(as_json: Annotated[bool, typer.Option("--json", help="A JSON array.")]
                    f"[{r['questionnaire']} {r['questionnaire_version']}]")
 
 
+AssessmentId = Annotated[str, typer.Argument(metavar="ID", help="Assessment id (see `list`).")]
+AsJson = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+
+
 def _parse_id(value: str) -> int:
     try:
         return int(value)
@@ -159,28 +163,36 @@ def _parse_id(value: str) -> int:
         raise UserError(f"assessment id must be a number, got {value!r} (see `python -m assessment list`)") from None
 
 
+def _analysed(assessment_id: str, as_json: bool, part: str, capacity: int | None = None) -> Any:
+    """One part (`scores`, `gaps`, `roadmap`) of a stored assessment's `analysis.analyse`: what `score`,
+    `gaps` and `roadmap` print. With --json it is printed here, with the assessment's summary, and the
+    command ends; otherwise the assessment's heading line is printed and the part comes back."""
+    from assessment.analysis import analyse
+
+    record = _store().load(_parse_id(assessment_id))
+    found = getattr(analyse(record) if capacity is None else analyse(record, capacity=capacity), part)
+    if as_json:
+        extra = {} if capacity is None else {"capacity": capacity}
+        _echo_json({"assessment": record.details.summary(), **extra, **found.as_dict()})
+        raise typer.Exit()
+    more = "" if capacity is None else f": {capacity} items per phase"
+    typer.echo(f"{record.name} ({record.department}, {record.assessed_on}){more}")
+    return found
+
+
 @app.command("score")
 @friendly
-def score_(
-    assessment_id: Annotated[str, typer.Argument(metavar="ID", help="Assessment id (see `list`).")],
-    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable scores.")] = False,
-) -> None:
+def score_(assessment_id: AssessmentId, as_json: AsJson = False) -> None:
     """Scores per layer × dimension and overall, on the 0–4 scale.
 
     Example: python -m assessment score 1 --json
     """
-    from assessment.analysis import analyse
     from assessment.content import level_names
-    from assessment.report import fmt
+    from assessment.present import fmt
 
-    record = _store().load(_parse_id(assessment_id))
-    result = analyse(record).scores
-    if as_json:
-        _echo_json({"assessment": record.details.summary(), **result.as_dict()})
-        return
+    result = _analysed(assessment_id, as_json, "scores")
     names = level_names()
     data = result.as_dict()
-    typer.echo(f"{record.name} ({record.department}, {record.assessed_on})")
     typer.echo(f"overall {fmt(result.overall)} / 4 ({names.name(result.overall)}), "
                f"{result.answered + result.na} of {result.total} answered")
     for layer in data["layers"]:
@@ -191,23 +203,14 @@ def score_(
 
 @app.command("gaps")
 @friendly
-def gaps_(
-    assessment_id: Annotated[str, typer.Argument(metavar="ID", help="Assessment id (see `list`).")],
-    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable gaps.")] = False,
-) -> None:
+def gaps_(assessment_id: AssessmentId, as_json: AsJson = False) -> None:
     """Gaps to target per layer, layer × dimension and question, highest priority first.
 
     Example: python -m assessment gaps 1 --json
     """
-    from assessment.analysis import analyse
-    from assessment.report import fmt
+    from assessment.present import fmt
 
-    record = _store().load(_parse_id(assessment_id))
-    result = analyse(record).gaps
-    if as_json:
-        _echo_json({"assessment": record.details.summary(), **result.as_dict()})
-        return
-    typer.echo(f"{record.name} ({record.department}, {record.assessed_on})")
+    result = _analysed(assessment_id, as_json, "gaps")
     if result.dimensions.empty:
         typer.echo("every scored layer × dimension is at or above its target")
     else:
@@ -227,7 +230,7 @@ def gaps_(
 @app.command("roadmap")
 @friendly
 def roadmap_(
-    assessment_id: Annotated[str, typer.Argument(metavar="ID", help="Assessment id (see `list`).")],
+    assessment_id: AssessmentId,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable roadmap: keys now, next, later.")] = False,
     capacity: Annotated[int, typer.Option("--capacity", min=0, help="Items per phase.")] = 5,
 ) -> None:
@@ -235,15 +238,9 @@ def roadmap_(
 
     Example: python -m assessment roadmap 1 --capacity 8 --json
     """
-    from assessment.analysis import analyse
     from assessment.roadmap import PHASE_NAMES
 
-    record = _store().load(_parse_id(assessment_id))
-    plan = analyse(record, capacity=capacity).roadmap
-    if as_json:
-        _echo_json({"assessment": record.details.summary(), "capacity": capacity, **plan.as_dict()})
-        return
-    typer.echo(f"{record.name} ({record.department}, {record.assessed_on}): {capacity} items per phase")
+    plan = _analysed(assessment_id, as_json, "roadmap", capacity)
     for phase, items in plan.by_phase().items():
         if not items and phase == "backlog":
             continue
@@ -295,7 +292,7 @@ def compare_(
 @app.command("targets")
 @friendly
 def targets_(
-    assessment_id: Annotated[str, typer.Argument(metavar="ID", help="Assessment id (see `list`).")],
+    assessment_id: AssessmentId,
     set_: Annotated[list[str] | None, typer.Option(
         "--set", metavar="LAYER.DIMENSION=LEVEL", help="Set one target (0–4); repeatable.")] = None,
     preset: Annotated[list[str] | None, typer.Option(
@@ -374,8 +371,9 @@ def report(
             raise UserError("--all writes one file per assessment: give no id and no -o, only --out-dir DIR")
         store = _store()
         folder = out_dir or Path("reports")
-        with typer.progressbar(length=store.count_assessments(), label="Writing reports", file=sys.stderr) as bar:
-            paths = reports.batch_reports(store, folder, paper=paper, progress=lambda i, n: bar.update(1))
+        every = store.load_many([r.id for r in store.list_assessments()])
+        with typer.progressbar(length=len(every), label="Writing reports", file=sys.stderr) as bar:
+            paths = reports.batch_reports(every, folder, paper=paper, progress=lambda i, n: bar.update(1))
         for path in paths:
             typer.echo(str(path))
         typer.echo(f"wrote {len(paths)} report(s) to {folder}" if paths else "no assessments yet: nothing to write")
@@ -383,20 +381,21 @@ def report(
     if trend is not None:
         if ids:
             raise UserError("--trend takes a department, not ids: report --trend DEPARTMENT -o FILE")
-        pdf, output = reports.trend_pdf(_store(), trend, paper=paper), output or Path("trend.pdf")
+        from assessment.present import department_assessments
+
+        store = _store()
+        _, dept_ids = department_assessments(store.list_assessments(), trend)
+        pdf, output = reports.trend_pdf(store.load_many(dept_ids), paper=paper), output or Path("trend.pdf")
     elif compare:
         if len(ids) < 2:
             raise UserError("--compare needs two or more assessment ids (see `python -m assessment list`)")
-        pdf = reports.comparison_pdf(_store(), [_parse_id(x) for x in ids], paper=paper)
+        pdf = reports.comparison_pdf(_store().load_many([_parse_id(x) for x in ids]), paper=paper)
         output = output or Path("comparison.pdf")
     else:
         if len(ids) != 1:
             raise UserError("give one assessment id, or --compare ID ID ..., --trend DEPARTMENT or --all"
                             if not ids else "several ids: add --compare to compare them")
-        store = _store()
-        record = store.get_assessment(_parse_id(ids[0]))
-        pdf = reports.assessment_pdf(record, store.answers(record.id), targets=store.targets(record.id), paper=paper,
-                                     votes=reports.vote_summaries(store, record.id))
+        pdf = reports.assessment_pdf(_store().load(_parse_id(ids[0])), paper=paper)
         output = output or Path("report.pdf")
     output.write_bytes(pdf)
     typer.echo(f"wrote {output} ({len(pdf) // 1024} KB)")
@@ -405,7 +404,7 @@ def report(
 @app.command()
 @friendly
 def export(
-    assessment_id: Annotated[str, typer.Argument(metavar="ID", help="Assessment id (see `list`).")],
+    assessment_id: AssessmentId,
     fmt: Annotated[str | None, typer.Option(
         "--format", help="json (lossless), csv or xlsx; default: from -o's extension, else json.")] = None,
     output: Annotated[Path | None, typer.Option("-o", "--output", help="File (default: stdout).")] = None,
@@ -451,28 +450,30 @@ def import_(file: Annotated[Path, typer.Argument(help="A .json, .csv or .xlsx fi
     typer.echo(str(new_id))
 
 
+def _set_status(assessment_id: str, status: str, outcome: str) -> None:
+    aid = _parse_id(assessment_id)
+    _store().set_status(aid, status)
+    typer.echo(f"assessment {aid} " + outcome.format(id=aid))
+
+
 @app.command()
 @friendly
-def finalise(assessment_id: Annotated[str, typer.Argument(metavar="ID", help="Assessment id (see `list`).")]) -> None:
+def finalise(assessment_id: AssessmentId) -> None:
     """Mark an assessment final: its answers and targets are read-only until `reopen`.
 
     Example: python -m assessment finalise 1
     """
-    aid = _parse_id(assessment_id)
-    _store().set_status(aid, "final")
-    typer.echo(f"assessment {aid} is final: its answers and targets are read-only (`reopen {aid}` to edit again)")
+    _set_status(assessment_id, "final", "is final: its answers and targets are read-only (`reopen {id}` to edit again)")
 
 
 @app.command()
 @friendly
-def reopen(assessment_id: Annotated[str, typer.Argument(metavar="ID", help="Assessment id (see `list`).")]) -> None:
+def reopen(assessment_id: AssessmentId) -> None:
     """Make a final assessment a draft again, so its answers and targets can be edited.
 
     Example: python -m assessment reopen 1
     """
-    aid = _parse_id(assessment_id)
-    _store().set_status(aid, "draft")
-    typer.echo(f"assessment {aid} is a draft again: its answers and targets can be edited")
+    _set_status(assessment_id, "draft", "is a draft again: its answers and targets can be edited")
 
 
 @app.command()

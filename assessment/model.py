@@ -27,6 +27,7 @@ STATUSES: tuple[Status, ...] = ("draft", "final")
 Cell = tuple[str, str]  # (layer id, dimension id)
 Values = Mapping[str, int | None]  # question id → level, or None for N/A: what scoring takes
 
+
 def is_level(value: Any) -> bool:
     """True for a whole number 0–4 given as an int (bool is refused: `True` is not level 1)."""
     return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_LEVEL
@@ -40,9 +41,10 @@ def check_level(value: Any, what: str = "level") -> int:
 
 
 def check_status(value: Any) -> Status:
-    if value not in STATUSES:
-        raise ValueError(f"status must be draft or final, not {value!r}")
-    return value
+    """The status, or ValueError when it is neither draft nor final."""
+    if value in STATUSES:
+        return value
+    raise ValueError(f"status must be draft or final, not {value!r}")
 
 
 @dataclass(frozen=True)

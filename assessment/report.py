@@ -328,6 +328,12 @@ def _score_summary(s: Any) -> dict[str, Any]:
             "layers": {r.layer: fmt(r.score) for r in s.layers.itertuples()}}
 
 
+def _matrix_parts(c: Comparison, rows: list[dict[str, Any]], figures: dict[str, Any]) -> dict[str, Any]:
+    """What the comparison and trend reports share: column groups, questions left out, glossary, charts."""
+    return {"chunks": _chunks(len(rows), MATRIX_COLUMNS), "left_out": c.left_out,
+            "shared_questions": len(c.questionnaire.questions), "levels": _glossary(), "figures": figures}
+
+
 def comparison_context(entries: Sequence[Assessment]) -> dict[str, Any]:
     """The comparison report's context: N assessments side by side, from `compare.compare`."""
     if len(entries) < 2:
@@ -373,13 +379,10 @@ def comparison_context(entries: Sequence[Assessment]) -> dict[str, Any]:
         "dimensions": [d.name for d in dims],
         "rows": rows,
         "mean": [fmt(c.mean[d.id]) for d in dims],
-        "chunks": _chunks(len(rows), MATRIX_COLUMNS),
         "extremes": [{"dimension": e["dimension_name"], "strongest": e["strongest"] or "–",
                       "strongest_score": fmt(e["strongest_score"]), "weakest": e["weakest"] or "–",
                       "weakest_score": fmt(e["weakest_score"])} for e in c.extremes.to_dict(orient="records")],
-        "left_out": c.left_out, "shared_questions": len(c.questionnaire.questions),
-        "levels": _glossary(),
-        "figures": figures,
+        **_matrix_parts(c, rows, figures),
     }
 
 
@@ -430,11 +433,8 @@ def trend_context(entries: Sequence[Assessment]) -> dict[str, Any]:
         "first": shown[0], "last": shown[-1],
         "changes": [{"between": k, "deltas": [fmt(row[d.id], signed=True) for d in dims]}
                     for k, row in t.changes.iterrows()],
-        "chunks": _chunks(len(rows), MATRIX_COLUMNS),
         "change_chunks": _chunks(len(t.changes), MATRIX_COLUMNS - 1),
-        "left_out": c.left_out, "shared_questions": len(c.questionnaire.questions),
-        "levels": _glossary(),
-        "figures": figures,
+        **_matrix_parts(c, rows, figures),
     }
 
 

@@ -45,23 +45,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from harness import timed  # noqa: E402
+
 from assessment import report, svg  # noqa: E402
 from assessment.analysis import analyse  # noqa: E402
 from assessment.content import load_all  # noqa: E402
 from assessment.demo import create_demo  # noqa: E402
 from assessment.questionnaire import combine  # noqa: E402
 from assessment.storage import Store, make_engine  # noqa: E402
-
-
-def timed(fns: list[Callable[[], object]], repeat: int) -> list[list[float]]:
-    """Seconds per run of each function; runs alternate so that load on the machine hits all alike."""
-    times: list[list[float]] = [[] for _ in fns]
-    for _ in range(repeat):
-        for fn, out in zip(fns, times, strict=True):
-            start = time.perf_counter()
-            fn()
-            out.append(time.perf_counter() - start)
-    return times
 
 
 def bare_weasyprint(html: str, svgs: dict[str, str]) -> Callable[[], bytes]:

@@ -16,7 +16,6 @@ import argparse
 import json
 import statistics
 import sys
-import time
 import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
@@ -25,6 +24,8 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from harness import timed  # noqa: E402
 
 from assessment.compare import compare_frame  # noqa: E402
 from assessment.questionnaire import Questionnaire  # noqa: E402
@@ -84,17 +85,6 @@ def bare(q: Questionnaire, answers: pd.DataFrame, meta: pd.DataFrame) -> pd.Data
     g = m.groupby(["assessment_id", "layer", "dimension"])[["lw", "weight"]].sum()
     per_dim = (g["lw"] / g["weight"]).groupby(level=["assessment_id", "dimension"]).mean().unstack("dimension")
     return per_dim.rename(index=meta.set_index("assessment_id")["label"])
-
-
-def timed(fns: list[Callable[[], object]], repeat: int) -> list[list[float]]:
-    """Seconds per run of each function; runs alternate so that load on the machine hits all alike."""
-    times: list[list[float]] = [[] for _ in fns]
-    for _ in range(repeat):
-        for fn, out in zip(fns, times, strict=True):
-            start = time.perf_counter()
-            fn()
-            out.append(time.perf_counter() - start)
-    return times
 
 
 def peak_memory(fn: Callable[[], object]) -> int:

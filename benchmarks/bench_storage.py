@@ -15,33 +15,19 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import statistics
 import sys
-import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from harness import postgres_url, sqlite_url  # noqa: E402
+
 from assessment.content import load_all  # noqa: E402
 from assessment.questionnaire import Questionnaire, combine  # noqa: E402
-from assessment.storage import Store, answers, make_engine, temporary_schema  # noqa: E402
-
-PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://127.0.0.1:5432/test")
-
-
-@contextmanager
-def sqlite_url() -> Iterator[str]:
-    with tempfile.TemporaryDirectory() as tmp:
-        yield f"sqlite:///{Path(tmp) / 'bench.db'}"
-
-
-def postgres_url():  # noqa: ANN201 - a context manager yielding a URL
-    """A scratch schema on the PostgreSQL server, dropped afterwards."""
-    return temporary_schema(PG_URL, "bench")
+from assessment.storage import Store, answers, make_engine  # noqa: E402
 
 
 def plan(q: Questionnaire, n: int) -> list[tuple[int, str, int]]:

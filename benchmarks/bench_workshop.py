@@ -16,38 +16,25 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import statistics
 import sys
-import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import Column, Integer, MetaData, String, Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from harness import postgres_url, sqlite_url  # noqa: E402
+
 from assessment.content import load_all  # noqa: E402
 from assessment.questionnaire import combine  # noqa: E402
-from assessment.storage import Store, make_engine, temporary_schema  # noqa: E402
+from assessment.storage import Store, make_engine  # noqa: E402
 
-PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://127.0.0.1:5432/test")
 CHANGE_EVERY = 4  # one voter in four changes their vote
-
-
-@contextmanager
-def sqlite_url() -> Iterator[str]:
-    with tempfile.TemporaryDirectory() as tmp:
-        yield f"sqlite:///{Path(tmp) / 'bench.db'}"
-
-
-def postgres_url():  # noqa: ANN201 - a context manager yielding a URL
-    """A scratch schema on the PostgreSQL server, dropped afterwards."""
-    return temporary_schema(PG_URL, "bench")
 
 
 def figures(times: list[float], seconds: float) -> dict[str, float]:
