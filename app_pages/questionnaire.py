@@ -8,10 +8,11 @@ import streamlit as st
 from app_pages.level_cards import level_cards
 from app_pages.shared import need_assessment, open_store
 from assessment.content import level_names
+from assessment.model import Answer, scoring_values
+from assessment.present import fmt
 from assessment.questionnaire import LEVEL_COUNT
-from assessment.report import fmt
 from assessment.scoring import score
-from assessment.storage import Answer, Conflict, StorageError
+from assessment.storage import Conflict, StorageError
 
 NA_OPTION = "na"
 OPTIONS = [str(i) for i in range(LEVEL_COUNT)] + [NA_OPTION]
@@ -29,7 +30,7 @@ versions.update({qid: a.version for qid, a in answers.items()})
 saved_at = st.session_state.setdefault(f"saved-{aid}", {})
 conflicts = st.session_state.setdefault(f"conflicts-{aid}", {})
 # Questions counted in the progress (a level or N/A): refreshed from the database on every page run.
-counted = {qid for qid, a in answers.items() if a.na or a.level is not None}
+counted = {qid for qid, a in answers.items() if a.counts}
 st.session_state[f"counted-{aid}"] = counted
 
 
@@ -102,7 +103,7 @@ def save(payload: dict) -> None:
     # A first answer (or a cleared one) moves the progress bars: the whole page must rerun.
     # Changing an existing answer only reruns the cards, which is what keeps clicks fast.
     done = st.session_state[f"counted-{aid}"]
-    if (qid in done) != (saved.na or saved.level is not None):
+    if (qid in done) != saved.counts:
         done.symmetric_difference_update({qid})
         st.session_state[RERUN_PAGE] = True
 
@@ -115,7 +116,7 @@ if err := st.session_state.pop("save-error", None):
     st.error(f"Not saved: {err}")
 
 dims = q.ordered_dimensions
-current = score(q, {k: a.value for k, a in answers.items() if a.na or a.level is not None})
+current = score(q, scoring_values(answers))
 by_dim = current.overall_dimensions.set_index("dimension")
 answered_total = current.answered + current.na
 st.progress(answered_total / current.total if current.total else 0.0,

@@ -38,12 +38,12 @@ def get_store() -> Store:
 @st.cache_resource(show_spinner=False)
 def warm_charts() -> threading.Thread:
     """Start kaleido's Chromium in the background so the first PDF does not wait for it."""
-    from assessment import charts
+    from assessment import svg
 
     def _warm() -> None:
         # Best effort: if Chromium is missing, the PDF download reports it when asked for.
         with contextlib.suppress(Exception):
-            charts._start_kaleido()
+            svg.start_renderer()
 
     thread = threading.Thread(target=_warm, daemon=True, name="kaleido-warmup")
     thread.start()

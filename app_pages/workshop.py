@@ -151,14 +151,10 @@ if summary.comments:
         st.markdown(f"- {c}")
 
 answer = store.answers(record.id).get(current)
-if answer is not None and (answer.na or answer.level is not None):
+if answer is not None and answer.counts:
     st.caption(f"Recorded answer: {answer.label} (by {answer.answered_by or 'unknown'}).")
 options = [str(i) for i in range(LEVEL_COUNT)] + [NA]
-default = summary.consensus
-if default is None and summary.distribution[NA]:
-    default_option: str | None = NA
-else:
-    default_option = None if default is None else str(default)
+default_option = summary.default_choice
 with st.form(f"consensus-{ws.id}-{current}"):
     consensus = st.radio("Consensus", options, horizontal=True,
                          index=None if default_option is None else options.index(default_option),
