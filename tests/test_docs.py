@@ -1,4 +1,5 @@
-"""The README tells the truth: every CLI command is documented and the Quick start is two commands."""
+"""The README tells the truth: every CLI command is documented, with an example in its help, and the
+Quick start is two commands."""
 
 from __future__ import annotations
 
@@ -20,6 +21,12 @@ def command_names() -> list[str]:
 def test_every_command_is_in_the_readme() -> None:
     for name in command_names():
         assert f"`{name}" in README, f"README does not document `{name}`"
+
+
+def test_every_command_has_an_example() -> None:
+    for group in (app, db_app, user_app):
+        for command in group.registered_commands:
+            assert "Example:" in (command.callback.__doc__ or ""), command.callback.__name__
 
 
 def test_quick_start_is_exactly_make_run_and_make_test() -> None:

@@ -6,12 +6,11 @@ import json
 import random
 
 import pytest
+from answers import HAND, answer_sets
+from clirunner import fails, invoke
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_scoring import HAND, answer_sets
-from typer.testing import CliRunner
 
-from assessment.cli import app
 from assessment.content import DEFAULT_FOLDER, load_questionnaire
 from assessment.questionnaire import Questionnaire
 from assessment.roadmap import (
@@ -27,7 +26,7 @@ from assessment.roadmap import (
 from assessment.scope import Scope
 from assessment.storage import Store
 
-# HAND (tests/test_scoring.py), weights: governance dimension 2, others 1; q2 questions weigh 2.
+# HAND (tests/answers.py), weights: governance dimension 2, others 1; q2 questions weigh 2.
 # alpha: governance q1 = 1, q2 = 4; monitoring = 2; cost N/A
 # beta:  governance q1 = 0, q2 unanswered; monitoring = 4; cost = 3
 # At target 3, question gaps: beta.gov.q1 3 × 1 × 2 = 6, alpha.gov.q1 2 × 1 × 2 = 4, alpha.mon 1 × 1 × 1 = 1.
@@ -208,8 +207,6 @@ def test_answer_order_changes_nothing(mini: Questionnaire, data) -> None:
 
 # --- CLI ------------------------------------------------------------------------------------------
 
-runner = CliRunner()
-
 
 @pytest.fixture
 def hand_id(cli_store: Store, mini: Questionnaire) -> int:
@@ -220,9 +217,7 @@ def hand_id(cli_store: Store, mini: Questionnaire) -> int:
 
 
 def test_cli_gaps_json(hand_id: int) -> None:
-    result = runner.invoke(app, ["gaps", str(hand_id), "--json"])
-    assert result.exit_code == 0, result.output
-    data = json.loads(result.stdout)
+    data = json.loads(invoke("gaps", str(hand_id), "--json").stdout)
     assert [x["question_id"] for x in data["questions"]] == ["beta.governance.q1", "alpha.governance.q1",
                                                              "alpha.monitoring.q1"]
     assert data["unanswered"][0]["question_id"] == "beta.governance.q2"
@@ -231,42 +226,36 @@ def test_cli_gaps_json(hand_id: int) -> None:
 
 def test_cli_gaps_text_uses_stored_targets(cli_store: Store, hand_id: int) -> None:
     cli_store.set_targets(hand_id, {("alpha", "monitoring"): 2})
-    result = runner.invoke(app, ["gaps", str(hand_id)])
-    assert result.exit_code == 0, result.output
-    assert "Beta / Governance & compliance" in result.stdout
-    assert "alpha.monitoring.q1" not in result.stdout  # at its stored target of 2
-    assert "1 unanswered question(s)" in result.stdout
+    text = invoke("gaps", str(hand_id)).stdout
+    assert "Beta / Governance & compliance" in text
+    assert "alpha.monitoring.q1" not in text  # at its stored target of 2
+    assert "1 unanswered question(s)" in text
 
 
 def test_cli_roadmap_json_phases(hand_id: int) -> None:
-    result = runner.invoke(app, ["roadmap", str(hand_id), "--json", "--capacity", "1"])
-    assert result.exit_code == 0, result.output
-    data = json.loads(result.stdout)
+    data = json.loads(invoke("roadmap", str(hand_id), "--json", "--capacity", "1").stdout)
     assert {"now", "next", "later", "backlog"} <= data.keys() and data["capacity"] == 1
     assert [len(data[p]) for p in ("now", "next", "later", "backlog")] == [1, 1, 1, 3]
     assert data["now"][0]["question_id"] == "beta.governance.q1"
-    text = runner.invoke(app, ["roadmap", str(hand_id)]).stdout
+    text = invoke("roadmap", str(hand_id)).stdout
     assert "Now (0–3 months): 5 item(s)" in text and "level 0 → 1: Start it." in text
 
 
 def test_cli_targets_set_show_reset(hand_id: int) -> None:
-    result = runner.invoke(app, ["targets", str(hand_id), "--set", "alpha.governance=4", "--set", "beta.cost=1",
-                                 "--json"])
-    assert result.exit_code == 0, result.output
+    result = invoke("targets", str(hand_id), "--set", "alpha.governance=4", "--set", "beta.cost=1", "--json")
     rows = {(r["layer"], r["dimension"]): (r["level"], r["stored"]) for r in json.loads(result.stdout)["targets"]}
     assert rows[("alpha", "governance")] == (4, True) and rows[("beta", "cost")] == (1, True)
     assert rows[("alpha", "cost")] == (3, False)
-    assert "alpha.governance                 4   stored" in runner.invoke(app, ["targets", str(hand_id)]).stdout
-    runner.invoke(app, ["targets", str(hand_id), "--reset"])
-    data = json.loads(runner.invoke(app, ["targets", str(hand_id), "--json"]).stdout)
+    assert "alpha.governance                 4   stored" in invoke("targets", str(hand_id)).stdout
+    invoke("targets", str(hand_id), "--reset")
+    data = json.loads(invoke("targets", str(hand_id), "--json").stdout)
     assert not any(r["stored"] for r in data["targets"])
 
 
 def test_cli_targets_preset(cli_store: Store) -> None:
     q = load_questionnaire(DEFAULT_FOLDER / "mlops.yaml")
     aid = cli_store.create_assessment("Fraud", "Risk", q)
-    result = runner.invoke(app, ["targets", str(aid), "--preset", "detect-fraud", "--set", "mlops.cost=1"])
-    assert result.exit_code == 0, result.output
+    invoke("targets", str(aid), "--preset", "detect-fraud", "--set", "mlops.cost=1")
     stored = cli_store.targets(aid)
     assert stored[("mlops", "monitoring")] == 4 and stored[("mlops", "cost")] == 1  # detect-fraud: monitoring 4
 
@@ -279,7 +268,4 @@ def test_cli_targets_preset(cli_store: Store) -> None:
     (["targets", "{id}", "--preset", "world-peace"], "unknown objective 'world-peace'"),
 ])
 def test_cli_errors_are_one_line(hand_id: int, args: list[str], message: str) -> None:
-    result = runner.invoke(app, [a.format(id=hand_id) for a in args])
-    assert result.exit_code == 1
-    assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
-    assert "Traceback" not in result.output
+    assert message in fails(*(a.format(id=hand_id) for a in args))

@@ -6,18 +6,16 @@ import math
 
 import pandas as pd
 import pytest
+from answers import HAND, answer_sets
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from assessment.questionnaire import Questionnaire
 from assessment.scoring import answers_frame, dimension_scores, gaps, score
 
+# HAND (tests/answers.py):
 # alpha: governance q1 (w1) = 1, q2 (w2) = 4 → 9/3 = 3.0; monitoring = 2; cost N/A
 # beta:  governance q1 = 0, q2 unanswered → 0; monitoring = 4; cost = 3
-HAND = {
-    "alpha.governance.q1": 1, "alpha.governance.q2": 4, "alpha.monitoring.q1": 2, "alpha.cost.q1": None,
-    "beta.governance.q1": 0, "beta.monitoring.q1": 4, "beta.cost.q1": 3,
-}
 
 
 def dim(result, layer: str, dimension: str) -> float:
@@ -80,16 +78,6 @@ def test_answers_to_unknown_questions_are_ignored(mini: Questionnaire) -> None:
 
 
 # --- properties -----------------------------------------------------------------
-
-LEVELS = st.one_of(st.none(), st.integers(0, 4))
-
-
-@st.composite
-def answer_sets(draw, q: Questionnaire):
-    ids = [x.id for x in q.questions]
-    chosen = draw(st.lists(st.sampled_from(ids), unique=True))
-    return {qid: draw(LEVELS) for qid in chosen}
-
 
 @pytest.fixture(scope="module")
 def q(mini: Questionnaire) -> Questionnaire:
