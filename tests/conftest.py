@@ -1,14 +1,24 @@
-"""Shared fixtures: questionnaires, a store on SQLite and on the real PostgreSQL server, Chromium."""
+"""Shared fixtures: questionnaires; a store on SQLite and on the real PostgreSQL server; the database the
+CLI or the app opens by itself; the app's AppTest setup; the app served to Chromium.
+
+Plain helpers live beside this file, not in test modules: apptest.py and cards.py (AppTest), browser.py
+(Chromium), clirunner.py (the CLI).
+"""
 
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import streamlit as st
+from browser import patient, serve_app
+from playwright.sync_api import Page
 from sqlalchemy import create_engine, text
 
+from assessment import content
 from assessment.content import load_questionnaire
 from assessment.questionnaire import Questionnaire
 from assessment.storage import Store, make_engine, temporary_schema
@@ -84,7 +94,82 @@ def cli_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store
     s.engine.dispose()
 
 
-# --- Playwright with Debian's chromium (no browser download) ---
+# --- the app through AppTest (apptest.py) ---
+
+
+@pytest.fixture
+def app_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """What every AppTest run needs: only tests/data's questionnaires, and caches that start empty so each
+    test has its own database. AppTest modules use it for every test (`pytest.mark.usefixtures`).
+
+    The built-in folder is swapped for a copy without its questionnaires (level names, objectives
+    and the like stay): load_all() refuses every questionnaire when one file fails, and the built-in
+    content changes independently of these tests.
+    """
+    builtin = tmp_path / "builtin"
+    builtin.mkdir()
+    for f in content.DEFAULT_FOLDER.glob("*.y*ml"):
+        if content.file_kind(f) != "questionnaire":
+            shutil.copy(f, builtin / f.name)
+    monkeypatch.setattr(content, "DEFAULT_FOLDER", builtin)
+    monkeypatch.setenv("QUESTIONNAIRE_PATH", str(DATA))
+    # The Results page warms kaleido's Chromium for the PDF; AppTest never builds the PDF.
+    monkeypatch.setattr("assessment.svg.start_renderer", lambda: None)
+    # .streamlit/config.toml hides error details from users; a failing test should show them.
+    shown = st.config.get_option("client.showErrorDetails")
+    st.config.set_option("client.showErrorDetails", "full")
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    yield
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    st.config.set_option("client.showErrorDetails", shown)
+
+
+@pytest.fixture
+def app_store() -> Iterator[Store]:
+    """The database the app opens under AppTest: the default one in ASSESSMENT_DATA_DIR (a tmp dir)."""
+    s = Store.open()
+    yield s
+    s.engine.dispose()
+
+
+@pytest.fixture
+def aid(app_store: Store, mini: Questionnaire) -> int:
+    """An assessment on the mini questionnaire in the app's database, created behind the app's back."""
+    return app_store.create_assessment("Q4 baseline", "Platform", mini, facilitator="Ada")
+
+
+# --- the app in Chromium (browser.py), with Debian's chromium (no browser download) ---
+
+
+@pytest.fixture(scope="module")
+def server_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The data folder of the module's app server (`app_url`); its database is server_dir/assessments.db."""
+    return tmp_path_factory.mktemp("browser-data")
+
+
+@pytest.fixture(scope="module")
+def app_url(server_dir: Path) -> Iterator[str]:
+    """The real app (`streamlit run app.py`), started once per module on its own database, offering only
+    tests/data's `mini` questionnaire."""
+    with serve_app(server_dir, QUESTIONNAIRE_PATH=str(DATA)) as url:
+        yield url
+
+
+@pytest.fixture
+def server_store(server_dir: Path) -> Iterator[Store]:
+    """The app server's database, opened by the test to set up or check what the browser did."""
+    s = Store.open(f"sqlite:///{server_dir / 'assessments.db'}")
+    yield s
+    s.engine.dispose()
+
+
+@pytest.fixture
+def page(page: Page) -> Page:
+    """pytest-playwright's page, sized like a laptop screen, waiting long enough for reruns."""
+    page.set_viewport_size({"width": 1280, "height": 900})
+    return patient(page)
 
 
 @pytest.fixture(scope="session")

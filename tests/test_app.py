@@ -1,108 +1,42 @@
 """The Streamlit pages through AppTest: flows and state without a browser.
 
-Every test gets its own database (conftest's ASSESSMENT_DATA_DIR) and sees only tests/data's
-`mini` questionnaire in the create form, so the built-in questionnaires can change freely.
+Every test gets its own database (conftest's `app_store`) and, through conftest's `app_env`, sees only
+tests/data's `mini` questionnaire in the create form, so the built-in questionnaires can change freely.
 What only a browser shows (layout, clicks on labels, the PDF download) is in test_browser.py.
 """
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
-import streamlit as st
+from apptest import (
+    ASSESSMENTS,
+    QUESTIONNAIRE,
+    RESULTS,
+    ROADMAP,
+    SCOPE,
+    app,
+    by_label,
+    click,
+    metric,
+    run,
+    session,
+    texts,
+)
+from cards import cards, choose, heading, send, send_raw, shown, value
 from streamlit.testing.v1 import AppTest
 
-from assessment import content
+from assessment.present import fmt
 from assessment.questionnaire import Questionnaire
-from assessment.report import fmt
 from assessment.scoring import score
 from assessment.storage import Store
-from tests.cards import cards, choose, heading, send, send_raw, shown, value
 
-ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT / "tests" / "data"
-QUESTIONNAIRE = "app_pages/questionnaire.py"
-RESULTS = "app_pages/results.py"
-ASSESSMENTS = "app_pages/assessments.py"
-SCOPE = "app_pages/scope.py"
-
-
-@pytest.fixture(autouse=True)
-def _app_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    """Only tests/data's questionnaires; caches start empty so each test has its own database.
-
-    The built-in folder is swapped for a copy without its questionnaires (level names, objectives
-    and the like stay): load_all() refuses every questionnaire when one file fails, and the built-in
-    content changes independently of these tests.
-    """
-    builtin = tmp_path / "builtin"
-    builtin.mkdir()
-    for f in content.DEFAULT_FOLDER.glob("*.y*ml"):
-        if content.file_kind(f) != "questionnaire":
-            shutil.copy(f, builtin / f.name)
-    monkeypatch.setattr(content, "DEFAULT_FOLDER", builtin)
-    monkeypatch.setenv("QUESTIONNAIRE_PATH", str(DATA))
-    # The Results page warms kaleido's Chromium for the PDF; AppTest never builds the PDF.
-    monkeypatch.setattr("assessment.charts._start_kaleido", lambda: None)
-    # .streamlit/config.toml hides error details from users; a failing test should show them.
-    shown = st.config.get_option("client.showErrorDetails")
-    st.config.set_option("client.showErrorDetails", "full")
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    st.config.set_option("client.showErrorDetails", shown)
-
-
-@pytest.fixture
-def db() -> Iterator[Store]:
-    """The same database the app opens (conftest points ASSESSMENT_DATA_DIR at a tmp dir)."""
-    store = Store.open()
-    yield store
-    store.engine.dispose()
-
-
-@pytest.fixture
-def aid(db: Store, mini: Questionnaire) -> int:
-    """An assessment on the mini questionnaire, created behind the app's back."""
-    return db.create_assessment("Q4 baseline", "Platform", mini, facilitator="Ada")
-
-
-def app(assessment_id: int | None = None, page: str | None = None) -> AppTest:
-    """The app after one run, optionally with ?assessment=ID and on another page."""
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    if assessment_id is not None:
-        at.query_params["assessment"] = str(assessment_id)
-    at.run()
-    assert not at.exception
-    if page is not None:
-        at.switch_page(page).run()
-        assert not at.exception
-    return at
-
-
-def texts(elements) -> list[str]:  # noqa: ANN001 - an AppTest ElementList
-    return [e.value for e in elements]
-
-
-def by_label(widgets, label: str):  # noqa: ANN001, ANN201 - AppTest widget lists and widgets
-    """The one widget with this label: pages gain widgets, so indexes would be brittle."""
-    [widget] = [w for w in widgets if w.label == label]
-    return widget
-
-
-def metric(at: AppTest, label: str) -> str:
-    return next(m.value for m in at.metric if m.label == label)
+pytestmark = pytest.mark.usefixtures("app_env")
 
 
 # --- empty states ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("page_path", [QUESTIONNAIRE, RESULTS])
+@pytest.mark.parametrize("page_path", [QUESTIONNAIRE, RESULTS, ROADMAP])
 def test_pages_without_an_assessment_point_to_the_assessments_page(page_path: str) -> None:
     at = app(page=page_path)
     assert any("No assessment is open" in t for t in texts(at.info))
@@ -120,14 +54,14 @@ def test_unknown_assessment_in_the_url_warns_and_is_forgotten() -> None:
     at = app(999)
     assert any("'999' does not exist" in t for t in texts(at.warning))
     assert "assessment" not in at.query_params
-    at.switch_page(QUESTIONNAIRE).run()
-    assert not at.exception
+    at.switch_page(QUESTIONNAIRE)
+    run(at)
     assert any("No assessment is open" in t for t in texts(at.info))
 
 
 @pytest.mark.parametrize("page_path", [ASSESSMENTS, SCOPE, QUESTIONNAIRE, RESULTS])
-def test_every_page_runs_with_an_open_assessment(db: Store, aid: int, page_path: str) -> None:
-    db.save_answer(aid, "alpha.governance.q1", level=2)
+def test_every_page_runs_with_an_open_assessment(app_store: Store, aid: int, page_path: str) -> None:
+    app_store.save_answer(aid, "alpha.governance.q1", level=2)
     at = app(aid, page=page_path)
     assert not at.error
     assert at.query_params["assessment"] == str(aid)
@@ -141,15 +75,14 @@ def fill_create_form(at: AppTest, name: str, department: str = "Platform", scope
     by_label(at.text_input, "Department").input(department)
     by_label(at.text_input, "Facilitator (optional)").input("Ada")
     by_label(at.multiselect, "Layers to assess").set_value(["mini"] if scope is None else scope)
-    by_label(at.button, "Create assessment").click().run()
-    assert not at.exception
+    click(at, "Create assessment")
 
 
-def test_create_assessment_opens_it_in_the_questionnaire(db: Store) -> None:
+def test_create_assessment_opens_it_in_the_questionnaire(app_store: Store) -> None:
     at = app()
     fill_create_form(at, "Q4 baseline")
 
-    [record] = db.list_assessments()
+    [record] = app_store.list_assessments()
     assert (record.name, record.department, record.facilitator) == ("Q4 baseline", "Platform", "Ada")
     assert record.questionnaire_id == "mini"
     assert texts(at.title) == ["Questionnaire"]
@@ -164,28 +97,27 @@ def test_create_assessment_opens_it_in_the_questionnaire(db: Store) -> None:
     assert "Alpha 0/2 · Beta 0/2" in texts(at.caption)
 
 
-def test_create_without_a_name_shows_an_error_and_creates_nothing(db: Store) -> None:
+def test_create_without_a_name_shows_an_error_and_creates_nothing(app_store: Store) -> None:
     at = app()
     fill_create_form(at, "   ")
     assert any("needs a name" in t for t in texts(at.error))
     assert texts(at.title) == ["Assessments"]
-    assert db.list_assessments() == []
+    assert app_store.list_assessments() == []
 
 
-def test_create_without_a_layer_shows_an_error(db: Store) -> None:
+def test_create_without_a_layer_shows_an_error(app_store: Store) -> None:
     at = app()
     fill_create_form(at, "Q4 baseline", scope=[])
     assert any("at least one layer" in t for t in texts(at.error))
-    assert db.list_assessments() == []
+    assert app_store.list_assessments() == []
 
 
-def test_open_button_opens_the_chosen_assessment(db: Store, mini: Questionnaire) -> None:
-    first = db.create_assessment("First", "Platform", mini)
-    db.create_assessment("Second", "Data", mini)
+def test_open_button_opens_the_chosen_assessment(app_store: Store, mini: Questionnaire) -> None:
+    first = app_store.create_assessment("First", "Platform", mini)
+    app_store.create_assessment("Second", "Data", mini)
     at = app()
     by_label(at.selectbox, "Assessment").set_value(first)
-    by_label(at.button, "Open").click().run()
-    assert not at.exception
+    click(at, "Open")
     assert texts(at.title) == ["Questionnaire"]
     assert at.query_params["assessment"] == str(first)
     assert any("**First** · Platform" in t for t in texts(at.caption))
@@ -195,8 +127,8 @@ def test_the_open_assessment_survives_navigation_that_drops_the_url(aid: int) ->
     """st.switch_page and the sidebar links clear query parameters; the session keeps the assessment."""
     at = app(aid, page=QUESTIONNAIRE)
     del at.query_params["assessment"]
-    at.switch_page(ASSESSMENTS).run()
-    assert not at.exception
+    at.switch_page(ASSESSMENTS)
+    run(at)
     assert any("Open: **Q4 baseline**" in t for t in texts(at.success))
     assert at.query_params["assessment"] == str(aid)  # put back, so a reload keeps it
 
@@ -204,12 +136,12 @@ def test_the_open_assessment_survives_navigation_that_drops_the_url(aid: int) ->
 # --- answering -------------------------------------------------------------------------------
 
 
-def test_choosing_a_level_saves_it_at_once(db: Store, aid: int) -> None:
+def test_choosing_a_level_saves_it_at_once(app_store: Store, aid: int) -> None:
     at = app(aid, page=QUESTIONNAIRE)
     choose(at, "alpha.governance.q1", "2")
     assert not at.exception
 
-    saved = db.answers(aid)["alpha.governance.q1"]
+    saved = app_store.answers(aid)["alpha.governance.q1"]
     assert (saved.level, saved.na, saved.answered_by) == (2, False, "app")
     card = cards(at)["alpha.governance.q1"]
     assert (card["value"], card["warning"]) == ("2", "")
@@ -221,7 +153,7 @@ def test_choosing_a_level_saves_it_at_once(db: Store, aid: int) -> None:
     show_layer(at, "beta")
     choose(at, "beta.governance.q1", "na")
     assert not at.exception
-    answers = db.answers(aid)
+    answers = app_store.answers(aid)
     assert (answers["alpha.governance.q1"].level, answers["alpha.governance.q1"].version) == (3, 2)
     assert (answers["beta.governance.q1"].level, answers["beta.governance.q1"].na) == (None, True)
     assert value(at, "beta.governance.q1") == "na"
@@ -237,14 +169,14 @@ def test_every_card_offers_the_five_levels_and_na(aid: int) -> None:
     assert (card["disabled"], card["large"]) == (False, False)
 
 
-def test_note_and_evidence_link_are_saved(db: Store, aid: int) -> None:
+def test_note_and_evidence_link_are_saved(app_store: Store, aid: int) -> None:
     at = app(aid, page=QUESTIONNAIRE)
     choose(at, "alpha.governance.q2", "1")
     send(at, "alpha.governance.q2", note="Policy exists in a wiki; Bob follows up.")
     send(at, "alpha.governance.q2", evidence="https://wiki.example/policy")
     assert not at.exception
 
-    saved = db.answers(aid)["alpha.governance.q2"]
+    saved = app_store.answers(aid)["alpha.governance.q2"]
     assert saved.level == 1
     assert saved.note == "Policy exists in a wiki; Bob follows up."
     assert saved.evidence_url == "https://wiki.example/policy"
@@ -252,20 +184,20 @@ def test_note_and_evidence_link_are_saved(db: Store, aid: int) -> None:
     assert (card["value"], card["note"], card["evidence"]) == ("1", saved.note, saved.evidence_url)
 
 
-def test_a_note_alone_is_saved_without_a_level(db: Store, aid: int) -> None:
+def test_a_note_alone_is_saved_without_a_level(app_store: Store, aid: int) -> None:
     at = app(aid, page=QUESTIONNAIRE)
     show_layer(at, "beta")
     send(at, "beta.governance.q2", note="Ask the security team.")
     assert not at.exception
-    saved = db.answers(aid)["beta.governance.q2"]
+    saved = app_store.answers(aid)["beta.governance.q2"]
     assert (saved.level, saved.na, saved.note) == (None, False, "Ask the security team.")
     assert (value(at, "beta.governance.q2"), cards(at)["beta.governance.q2"]["note"]) == (None, saved.note)
     assert at.get("progress")[0].proto.text == "0 of 8 questions answered"  # a note is not an answer
 
 
-def test_saved_answers_and_notes_are_shown_when_the_page_is_opened_again(db: Store, aid: int) -> None:
-    db.save_answer(aid, "alpha.governance.q1", level=4, note="Automated gate in CI")
-    db.save_answer(aid, "beta.governance.q2", na=True)
+def test_saved_answers_and_notes_are_shown_when_the_page_is_opened_again(app_store: Store, aid: int) -> None:
+    app_store.save_answer(aid, "alpha.governance.q1", level=4, note="Automated gate in CI")
+    app_store.save_answer(aid, "beta.governance.q2", na=True)
     at = app(aid, page=QUESTIONNAIRE)
     assert value(at, "alpha.governance.q1") == "4"
     assert value(at, "alpha.governance.q2") is None
@@ -278,9 +210,9 @@ def test_saved_answers_and_notes_are_shown_when_the_page_is_opened_again(db: Sto
     assert value(at, "beta.governance.q2") == "na"
 
 
-def test_a_saved_note_reaches_its_card_as_plain_text(db: Store, aid: int) -> None:
+def test_a_saved_note_reaches_its_card_as_plain_text(app_store: Store, aid: int) -> None:
     hostile = "**bold** <img src=x onerror=alert(1)> [site](javascript:alert(1))"
-    db.save_answer(aid, "alpha.governance.q1", level=2, note=hostile, evidence_url="https://wiki.example/p")
+    app_store.save_answer(aid, "alpha.governance.q1", level=2, note=hostile, evidence_url="https://wiki.example/p")
     at = app(aid, page=QUESTIONNAIRE)
     card = cards(at)["alpha.governance.q1"]
     assert (card["note"], card["evidence"]) == (hostile, "https://wiki.example/p")
@@ -288,12 +220,12 @@ def test_a_saved_note_reaches_its_card_as_plain_text(db: Store, aid: int) -> Non
 
 
 @pytest.mark.parametrize("note", ["<img src=x onerror=alert(1)>", "**bold**", "file:///etc/passwd"])
-def test_a_note_with_markup_is_saved_and_sent_back_verbatim(db: Store, aid: int, note: str) -> None:
+def test_a_note_with_markup_is_saved_and_sent_back_verbatim(app_store: Store, aid: int, note: str) -> None:
     """The page keeps what the room typed; level_cards.js writes it with textContent (test_browser shows it)."""
     at = app(aid, page=QUESTIONNAIRE)
     send(at, "alpha.governance.q1", note=note)
     assert not at.exception
-    assert db.answers(aid)["alpha.governance.q1"].note == note
+    assert app_store.answers(aid)["alpha.governance.q1"].note == note
     assert cards(at)["alpha.governance.q1"]["note"] == note
     assert not any(note in m.value for m in at.markdown)
     assert cards(app(aid, page=QUESTIONNAIRE))["alpha.governance.q1"]["note"] == note  # and after a reload
@@ -322,22 +254,22 @@ GOOD = {"qid": "alpha.governance.q1", "changed": "level", "level": "2", "note": 
     "alpha.governance.q1",
     None,
 ])
-def test_an_event_the_page_does_not_expect_is_ignored(db: Store, aid: int, event: object) -> None:
+def test_an_event_the_page_does_not_expect_is_ignored(app_store: Store, aid: int, event: object) -> None:
     at = app(aid, page=QUESTIONNAIRE)
     before = cards(at)
     send_raw(at, event)
     assert not at.exception and not at.error
-    assert db.answers(aid) == {}
+    assert app_store.answers(aid) == {}
     assert cards(at) == before  # the page still renders, unchanged
     assert at.get("progress")[0].proto.text == "0 of 8 questions answered"
 
     send_raw(at, GOOD)  # the same channel carries a good answer
-    assert db.answers(aid)["alpha.governance.q1"].level == 2
+    assert app_store.answers(aid)["alpha.governance.q1"].level == 2
 
 
-def test_a_final_assessment_shows_disabled_cards_and_saves_nothing(db: Store, aid: int) -> None:
-    db.save_answer(aid, "alpha.governance.q1", level=1, note="agreed")
-    db.set_status(aid, "final")
+def test_a_final_assessment_shows_disabled_cards_and_saves_nothing(app_store: Store, aid: int) -> None:
+    app_store.save_answer(aid, "alpha.governance.q1", level=1, note="agreed")
+    app_store.set_status(aid, "final")
     at = app(aid, page=QUESTIONNAIRE)
     assert any("final and read-only" in t for t in texts(at.info))
     assert all(c["disabled"] for c in cards(at).values()) and len(cards(at)) == 2
@@ -346,21 +278,21 @@ def test_a_final_assessment_shows_disabled_cards_and_saves_nothing(db: Store, ai
     choose(at, "alpha.governance.q2", "2")
     send(at, "alpha.governance.q1", note="changed after the fact")
     assert not at.exception and not at.error
-    [saved] = db.answers(aid).values()
+    [saved] = app_store.answers(aid).values()
     assert (saved.question_id, saved.level, saved.note, saved.version) == ("alpha.governance.q1", 1, "agreed", 1)
     card = cards(at)["alpha.governance.q1"]
     assert (card["value"], card["note"], card["status"]) == ("1", "agreed", "")
 
 
-def test_a_conflicting_edit_keeps_theirs_and_a_second_click_overwrites(db: Store, aid: int) -> None:
+def test_a_conflicting_edit_keeps_theirs_and_a_second_click_overwrites(app_store: Store, aid: int) -> None:
     qid = "alpha.governance.q1"
-    db.save_answer(aid, qid, level=1)
+    app_store.save_answer(aid, qid, level=1)
     at = app(aid, page=QUESTIONNAIRE)
-    db.save_answer(aid, qid, level=3, note="from the other laptop", answered_by="Grace")  # after the page loaded
+    app_store.save_answer(aid, qid, level=3, note="from the other laptop", answered_by="Grace")  # after the page loaded
 
     choose(at, qid, "2")
     assert not at.exception
-    theirs = db.answers(aid)[qid]
+    theirs = app_store.answers(aid)[qid]
     assert (theirs.level, theirs.answered_by, theirs.version) == (3, "Grace", 2)
     card = cards(at)[qid]
     assert "Someone else (Grace) changed this answer to level 3 while you gave level 2" in card["warning"]
@@ -368,7 +300,7 @@ def test_a_conflicting_edit_keeps_theirs_and_a_second_click_overwrites(db: Store
 
     choose(at, qid, "2")  # deliberately, knowing theirs
     assert not at.exception
-    mine = db.answers(aid)[qid]
+    mine = app_store.answers(aid)[qid]
     assert (mine.level, mine.answered_by, mine.version) == (2, "app", 3)
     assert mine.note == "from the other laptop"  # their note is not lost with their level
     card = cards(at)[qid]
@@ -376,49 +308,42 @@ def test_a_conflicting_edit_keeps_theirs_and_a_second_click_overwrites(db: Store
     assert card["status"].startswith("✓ Saved at")
 
 
-def test_a_first_answer_does_not_overwrite_one_given_elsewhere_meanwhile(db: Store, aid: int) -> None:
+def test_a_first_answer_does_not_overwrite_one_given_elsewhere_meanwhile(app_store: Store, aid: int) -> None:
     """Unanswered when the page loaded, answered with a note on another laptop, then clicked here."""
     qid = "alpha.governance.q1"
     at = app(aid, page=QUESTIONNAIRE)
-    db.save_answer(aid, qid, level=3, note="theirs", answered_by="Grace")
+    app_store.save_answer(aid, qid, level=3, note="theirs", answered_by="Grace")
     choose(at, qid, "2")
-    saved = db.answers(aid)[qid]
+    saved = app_store.answers(aid)[qid]
     assert (saved.level, saved.note, saved.answered_by) == (3, "theirs", "Grace")
     assert "Grace" in cards(at)[qid]["warning"]
     choose(at, qid, "2")
-    saved = db.answers(aid)[qid]
+    saved = app_store.answers(aid)[qid]
     assert (saved.level, saved.note) == (2, "theirs")  # a level never clears a note
 
 
-def test_a_note_that_meets_a_conflict_is_kept_in_the_warning(db: Store, aid: int) -> None:
+def test_a_note_that_meets_a_conflict_is_kept_in_the_warning(app_store: Store, aid: int) -> None:
     qid = "alpha.governance.q1"
-    db.save_answer(aid, qid, note="first thoughts")
+    app_store.save_answer(aid, qid, note="first thoughts")
     at = app(aid, page=QUESTIONNAIRE)
-    db.save_answer(aid, qid, level=3, note="first thoughts", answered_by="Grace")
+    app_store.save_answer(aid, qid, level=3, note="first thoughts", answered_by="Grace")
     send(at, qid, note="mine, typed in the room")
     warning = cards(at)[qid]["warning"]
     assert "changed this answer to level 3 while you gave a note" in warning
     assert "“mine, typed in the room”" in warning and "level None" not in warning
-    assert db.answers(aid)[qid].note == "first thoughts"
+    assert app_store.answers(aid)[qid].note == "first thoughts"
     send(at, qid, note="mine, typed in the room")
-    saved = db.answers(aid)[qid]
+    saved = app_store.answers(aid)[qid]
     assert (saved.level, saved.note) == (3, "mine, typed in the room")  # a note keeps their level
 
 
 # --- dimension navigation ------------------------------------------------------------------------
 
 
-def click(at: AppTest, label: str) -> AppTest:
-    by_label(at.button, label).click().run()
-    assert not at.exception
-    return at
-
-
 def show_layer(at: AppTest, layer: str) -> AppTest:
     """Pick a layer in the Questionnaire's layer control."""
-    at.button_group(key="layer-step").set_value(layer).run()
-    assert not at.exception
-    return at
+    at.button_group(key="layer-step").set_value(layer)
+    return run(at)
 
 
 def test_next_and_previous_walk_through_the_layers_then_the_dimensions(aid: int) -> None:
@@ -470,12 +395,11 @@ def test_the_selectbox_layer_control_and_the_url_choose_what_is_shown(aid: int) 
 
 def questionnaire_from_url(aid: int, **params: str) -> AppTest:
     """A new session opened on a Questionnaire link: ?assessment=ID plus the given query parameters."""
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+    at = session()
     at.query_params["assessment"] = str(aid)
     at.query_params.update(params)
-    at.run().switch_page(QUESTIONNAIRE).run()
-    assert not at.exception
-    return at
+    run(at).switch_page(QUESTIONNAIRE)
+    return run(at)
 
 
 def test_a_complete_dimension_shows_its_score(aid: int) -> None:
@@ -508,13 +432,13 @@ PARTIAL = {
 }
 
 
-def save_all(db: Store, aid: int, answers: dict[str, int | None]) -> None:
+def save_all(app_store: Store, aid: int, answers: dict[str, int | None]) -> None:
     for qid, level in answers.items():
-        db.save_answer(aid, qid, level=level, na=level is None)
+        app_store.save_answer(aid, qid, level=level, na=level is None)
 
 
-def test_results_show_the_scores_of_the_scoring_module(db: Store, aid: int, mini: Questionnaire) -> None:
-    save_all(db, aid, PARTIAL)
+def test_results_show_the_scores_of_the_scoring_module(app_store: Store, aid: int, mini: Questionnaire) -> None:
+    save_all(app_store, aid, PARTIAL)
     expected = score(mini, PARTIAL)
     at = app(aid, page=RESULTS)
 
@@ -531,9 +455,9 @@ def test_results_show_the_scores_of_the_scoring_module(db: Store, aid: int, mini
     assert button.label == "Download PDF report"
 
 
-def test_complete_results_have_no_unanswered_warning(db: Store, aid: int, mini: Questionnaire) -> None:
+def test_complete_results_have_no_unanswered_warning(app_store: Store, aid: int, mini: Questionnaire) -> None:
     answers = {q.id: 3 for q in mini.questions}
-    save_all(db, aid, answers)
+    save_all(app_store, aid, answers)
     at = app(aid, page=RESULTS)
     assert not at.warning
     assert metric(at, "Overall") == "3.0 / 4"
@@ -541,21 +465,21 @@ def test_complete_results_have_no_unanswered_warning(db: Store, aid: int, mini: 
     assert at.get("download_button")
 
 
-def test_results_without_any_level_say_there_is_nothing_to_score(db: Store, aid: int) -> None:
-    db.save_answer(aid, "alpha.cost.q1", na=True)
+def test_results_without_any_level_say_there_is_nothing_to_score(app_store: Store, aid: int) -> None:
+    app_store.save_answer(aid, "alpha.cost.q1", na=True)
     at = app(aid, page=RESULTS)
     assert any("nothing to score" in t for t in texts(at.info))
     assert not at.metric and not at.get("download_button")
 
 
-def test_a_change_made_elsewhere_and_then_shown_here_is_not_a_conflict(db: Store, aid: int) -> None:
+def test_a_change_made_elsewhere_and_then_shown_here_is_not_a_conflict(app_store: Store, aid: int) -> None:
     """Once the page has run again and shows their answer, changing it is a plain edit, not a clash."""
     qid = "alpha.governance.q1"
-    db.save_answer(aid, qid, level=1)
+    app_store.save_answer(aid, qid, level=1)
     at = app(aid, page=QUESTIONNAIRE)
-    db.save_answer(aid, qid, level=3, answered_by="Grace")
+    app_store.save_answer(aid, qid, level=3, answered_by="Grace")
     at.run()  # the page runs again (another click, a reload): it now shows level 3
     assert value(at, qid) == "3"
     choose(at, qid, "2")
     assert cards(at)[qid]["warning"] == ""
-    assert (db.answers(aid)[qid].level, db.answers(aid)[qid].version) == (2, 3)
+    assert (app_store.answers(aid)[qid].level, app_store.answers(aid)[qid].version) == (2, 3)

@@ -1,132 +1,32 @@
 """The real app in Chromium: what only a browser shows (clicks on labels, the keyboard, focus, the layout
 of the Questionnaire's level cards, reloads, the PDF download).
 
-A module-scoped fixture starts `streamlit run app.py` on a free port with its own data folder and
-tests/data on QUESTIONNAIRE_PATH; the form then assesses only the `mini` questionnaire.
-Screenshots of every page visited are saved in test-artifacts/ for a human to look at.
+conftest's `app_url` starts `streamlit run app.py` once for the module, with its own database
+(`server_store`) and tests/data on QUESTIONNAIRE_PATH; the form then assesses only the `mini`
+questionnaire. Screenshots of every page visited are saved in test-artifacts/ for a human to look at.
 """
 
 from __future__ import annotations
 
-import contextlib
 import io
-import os
 import re
-import socket
-import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from browser import ARTIFACTS, DATA, RERUN_TIMEOUT, no_errors, patient, shot
 from playwright.sync_api import BrowserContext, Locator, Page, expect
 from pypdf import PdfReader
 
 from assessment.content import load_questionnaire
-from assessment.report import fmt
+from assessment.present import fmt
 from assessment.scoring import score
 from assessment.storage import Answer, Store
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT / "tests" / "data"
-ARTIFACTS = ROOT / "test-artifacts"
-STARTUP_TIMEOUT = 60  # seconds for /_stcore/health to answer
-RERUN_TIMEOUT = 15_000  # ms for a rerun's result to show (generous for slow CI machines)
 PDF_TIMEOUT = 90_000  # ms: the first PDF starts kaleido's Chromium
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_healthy(url: str, proc: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"streamlit exited with {proc.returncode}:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-                if resp.read().decode().strip() == "ok":
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.2)
-    pytest.fail(f"streamlit did not answer /_stcore/health within {STARTUP_TIMEOUT} s:\n{log.read_text()}")
-
-
-@pytest.fixture(scope="module")
-def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("browser-data")
-
-
-@contextlib.contextmanager
-def serve_app(data_dir: Path, port: int | None = None, **env_overrides: str | None) -> Iterator[str]:
-    """`streamlit run app.py` on `port` (default: a free one) with its own data folder; yields its URL,
-    stops it after.
-
-    `env_overrides` set variables, or remove them when None (DATABASE_URL is always removed).
-    """
-    port = port or free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "ASSESSMENT_DATA_DIR": str(data_dir)}
-    env.pop("DATABASE_URL", None)
-    for key, value in env_overrides.items():
-        if value is None:
-            env.pop(key, None)
-        else:
-            env[key] = value
-    log = data_dir / "streamlit.log"
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-             "--server.headless", "true", "--server.fileWatcherType", "none"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )
-        try:
-            wait_healthy(url, proc, log)
-            yield url
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-
-
-@pytest.fixture(scope="module")
-def app_url(data_dir: Path) -> Iterator[str]:
-    """The real app, started once for the module, with its own database."""
-    with serve_app(data_dir, QUESTIONNAIRE_PATH=str(DATA)) as url:
-        yield url
-
-
-def shot(page: Page, name: str) -> None:
-    """Full-page screenshot. Streamlit scrolls inside its main container, not the document, so
-    `full_page=True` alone stops at the viewport: grow the viewport to the content's height first."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    viewport = page.viewport_size
-    height = page.evaluate(
-        """() => Math.max(document.body.scrollHeight,
-            ...[...document.querySelectorAll('[data-testid="stMain"], [data-testid="stAppViewContainer"]')]
-               .map(e => e.scrollHeight))"""
-    )
-    page.set_viewport_size({"width": viewport["width"], "height": max(height, viewport["height"])})
-    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
-    page.screenshot(path=ARTIFACTS / f"browser-{name}.png", full_page=True)
-    page.set_viewport_size(viewport)
-
-
-def no_errors(page: Page) -> None:
-    expect(page.get_by_test_id("stException")).to_have_count(0)
-    expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
 
 
 MINI = "Mini questionnaire (8 questions)"
@@ -193,54 +93,26 @@ ANSWERS = [
 ]
 
 
-def patient(page: Page) -> Page:
-    """Wait long enough for reruns, in actions and in `expect`."""
-    page.set_default_timeout(RERUN_TIMEOUT)
-    expect.set_options(timeout=RERUN_TIMEOUT)
-    return page
-
-
-@pytest.fixture
-def page(page: Page) -> Page:
-    """pytest-playwright's page, sized like a laptop screen, waiting long enough for reruns."""
-    page.set_viewport_size({"width": 1280, "height": 900})
-    return patient(page)
-
-
-def db(data_dir: Path) -> Store:
-    """The running app's database, opened from the test (dispose the engine when done)."""
-    return Store.open(f"sqlite:///{data_dir / 'assessments.db'}")
-
-
-def stored_answer(data_dir: Path, aid: int, qid: str,
-                  until: Callable[[Answer | None], bool]) -> Answer | None:
+def stored_answer(store: Store, aid: int, qid: str, until: Callable[[Answer | None], bool]) -> Answer | None:
     """The app's stored answer to `qid` once `until` holds for it, or as it is after RERUN_TIMEOUT: a key
     press saves a rerun later, and the card's status line may already show an earlier save."""
     deadline = time.monotonic() + RERUN_TIMEOUT / 1000
     while True:
-        store = db(data_dir)
-        try:
-            answer = store.answers(aid).get(qid)
-        finally:
-            store.engine.dispose()
+        answer = store.answers(aid).get(qid)
         if until(answer) or time.monotonic() > deadline:
             return answer
         time.sleep(0.2)
 
 
-def open_questionnaire(page: Page, app_url: str, data_dir: Path, name: str) -> int:
+def open_questionnaire(page: Page, app_url: str, store: Store, name: str) -> int:
     """A new assessment on the mini questionnaire, opened on the Questionnaire page; returns its id."""
-    store = db(data_dir)
-    try:
-        aid = store.create_assessment(name, "Platform", load_questionnaire(DATA / "mini.yaml"))
-    finally:
-        store.engine.dispose()
+    aid = store.create_assessment(name, "Platform", load_questionnaire(DATA / "mini.yaml"))
     page.goto(f"{app_url}/questionnaire?assessment={aid}")
     expect(page.locator(".lc-card")).to_have_count(2)  # the first layer's two questions
     return aid
 
 
-def test_create_answer_reload_results_and_pdf(page: Page, app_url: str, data_dir: Path) -> None:
+def test_create_answer_reload_results_and_pdf(page: Page, app_url: str, server_store: Store) -> None:
     # Assessments: create one through the form.
     page.goto(app_url)
     expect(page.get_by_role("heading", name="Assessments")).to_be_visible()
@@ -291,12 +163,8 @@ def test_create_answer_reload_results_and_pdf(page: Page, app_url: str, data_dir
     no_errors(page)
     shot(page, "questionnaire-reloaded")
 
-    store = db(data_dir)
-    try:
-        saved = store.answers(aid)
-        record = store.get_assessment(aid)
-    finally:
-        store.engine.dispose()
+    saved = server_store.answers(aid)
+    record = server_store.get_assessment(aid)
     assert {qid: (a.level, a.na) for qid, a in saved.items()} == {
         qid: (level, level is None) for _, qid, _, level in ANSWERS
     }
@@ -329,8 +197,8 @@ def test_create_answer_reload_results_and_pdf(page: Page, app_url: str, data_dir
     no_errors(page)
 
 
-def test_the_dimension_stays_put_while_answering(page: Page, app_url: str, data_dir: Path) -> None:
-    open_questionnaire(page, app_url, data_dir, "Navigation")
+def test_the_dimension_stays_put_while_answering(page: Page, app_url: str, server_store: Store) -> None:
+    open_questionnaire(page, app_url, server_store, "Navigation")
     expect(page.get_by_text(FIRST_DIMENSION[0], exact=True).first).to_be_visible()
 
     page.get_by_role("button", name="Next →").click()  # the same dimension's next layer
@@ -386,14 +254,14 @@ def human_click(page: Page, target: Locator) -> None:
     page.mouse.up()
 
 
-def test_the_app_asks_nothing_of_the_internet(page: Page, app_url: str, data_dir: Path) -> None:
+def test_the_app_asks_nothing_of_the_internet(page: Page, app_url: str, server_store: Store) -> None:
     """Every request the browser makes stays on the app's own server: no fonts, icons or scripts from a
     CDN (Streamlit fetches ":material/…" page icons from fonts.gstatic.com), so a room without internet,
     or behind a strict proxy, sees the same app."""
     outside: list[str] = []
     page.on("request", lambda r: outside.append(r.url)
             if not r.url.startswith(("http://127.0.0.1", "http://localhost", "data:", "blob:")) else None)
-    open_questionnaire(page, app_url, data_dir, "Offline")
+    open_questionnaire(page, app_url, server_store, "Offline")
     level_card(page, "Question 1 about governance & compliance in alpha?").get_by_text("2 · Repeatable").click()
     expect(page.locator(".lc-status").first).to_contain_text("Saved at")
     page.get_by_role("link", name="Results").click()
@@ -404,8 +272,8 @@ def test_the_app_asks_nothing_of_the_internet(page: Page, app_url: str, data_dir
     assert icon is not None and icon.startswith("data:image/svg+xml")
 
 
-def test_arrow_keys_answer_a_question_without_a_mouse(page: Page, app_url: str, data_dir: Path) -> None:
-    aid = open_questionnaire(page, app_url, data_dir, "Keyboard")
+def test_arrow_keys_answer_a_question_without_a_mouse(page: Page, app_url: str, server_store: Store) -> None:
+    aid = open_questionnaire(page, app_url, server_store, "Keyboard")
     card = level_card(page, Q1)
     card.get_by_role("radio").first.focus()  # where Tab lands in a group with nothing checked yet
     page.keyboard.press("ArrowRight")
@@ -420,7 +288,7 @@ def test_arrow_keys_answer_a_question_without_a_mouse(page: Page, app_url: str, 
     levels = card.locator("label.lc-level")
     expect(levels.nth(2)).to_have_css("outline-style", "solid")
     expect(levels.nth(1)).to_have_css("outline-style", "none")
-    answer = stored_answer(data_dir, aid, "alpha.governance.q1", lambda a: a is not None and a.level == 2)
+    answer = stored_answer(server_store, aid, "alpha.governance.q1", lambda a: a is not None and a.level == 2)
     assert answer is not None and (answer.level, answer.na) == (2, False)
 
     # Tab leaves the question for its note link, then reaches the next question; Space answers it.
@@ -432,16 +300,16 @@ def test_arrow_keys_answer_a_question_without_a_mouse(page: Page, app_url: str, 
     page.keyboard.press("Space")
     expect(level(second, "0 · None")).to_be_checked()
     expect(page.get_by_text("2 of 8 questions answered")).to_be_visible()
-    answer = stored_answer(data_dir, aid, "alpha.governance.q2", lambda a: a is not None and a.level == 0)
+    answer = stored_answer(server_store, aid, "alpha.governance.q2", lambda a: a is not None and a.level == 0)
     assert answer is not None and (answer.level, answer.na) == (0, False)
     expect(level(card, "2 · Repeatable")).to_be_checked()  # the first answer is untouched
     no_errors(page)
 
 
 def test_note_and_evidence_link_save_on_leaving_the_field_and_show_as_text(
-    page: Page, app_url: str, data_dir: Path,
+    page: Page, app_url: str, server_store: Store,
 ) -> None:
-    aid = open_questionnaire(page, app_url, data_dir, "Notes")
+    aid = open_questionnaire(page, app_url, server_store, "Notes")
     card = level_card(page, Q1)
     note = open_note(card)
     note.fill(EVIL_NOTE)
@@ -450,7 +318,7 @@ def test_note_and_evidence_link_save_on_leaving_the_field_and_show_as_text(
     expect(link).to_be_focused()
     shown = card.locator(".lc-saved-note")
     expect(shown).to_have_text(f"Note: {EVIL_NOTE}")  # what was typed, character for character
-    answer = stored_answer(data_dir, aid, "alpha.governance.q1", lambda a: a is not None and a.note == EVIL_NOTE)
+    answer = stored_answer(server_store, aid, "alpha.governance.q1", lambda a: a is not None and a.note == EVIL_NOTE)
     assert answer is not None
     assert (answer.note, answer.level, answer.na) == (EVIL_NOTE, None, False)
     expect(page.get_by_text("0 of 8 questions answered")).to_be_visible()  # a note alone is not an answer
@@ -458,7 +326,7 @@ def test_note_and_evidence_link_save_on_leaving_the_field_and_show_as_text(
     link.fill("https://example.org/dashboards/models")
     link.press("Tab")
     expect(shown).to_have_text(f"Note: {EVIL_NOTE} · Evidence: https://example.org/dashboards/models")
-    answer = stored_answer(data_dir, aid, "alpha.governance.q1", lambda a: a is not None and bool(a.evidence_url))
+    answer = stored_answer(server_store, aid, "alpha.governance.q1", lambda a: a is not None and bool(a.evidence_url))
     assert answer is not None
     assert (answer.note, answer.evidence_url) == (EVIL_NOTE, "https://example.org/dashboards/models")
     # The note is text, never markup: no image, no script run, no bold.
@@ -481,8 +349,8 @@ def test_note_and_evidence_link_save_on_leaving_the_field_and_show_as_text(
     no_errors(page)
 
 
-def test_a_save_never_overwrites_the_note_being_typed(page: Page, app_url: str, data_dir: Path) -> None:
-    aid = open_questionnaire(page, app_url, data_dir, "Typing")
+def test_a_save_never_overwrites_the_note_being_typed(page: Page, app_url: str, server_store: Store) -> None:
+    aid = open_questionnaire(page, app_url, server_store, "Typing")
     card = level_card(page, Q1)
     note = open_note(card)
     note.click()
@@ -505,35 +373,35 @@ def test_a_save_never_overwrites_the_note_being_typed(page: Page, app_url: str, 
     typed = "The platform team owns the model registry"
     expect(card.locator(".lc-saved-note")).to_have_text(f"Note: {typed}")
     expect(note).to_have_value(typed)
-    answer = stored_answer(data_dir, aid, "alpha.governance.q1",
+    answer = stored_answer(server_store, aid, "alpha.governance.q1",
                            lambda a: a is not None and a.level == 3 and a.note == typed)
     assert answer is not None and (answer.level, answer.note) == (3, typed)
     no_errors(page)
 
 
 def test_a_tap_on_a_level_right_after_typing_keeps_the_note(
-    new_context: Callable[..., BrowserContext], app_url: str, data_dir: Path,
+    new_context: Callable[..., BrowserContext], app_url: str, server_store: Store,
 ) -> None:
     page = patient(new_context(viewport={"width": 1024, "height": 768}, has_touch=True).new_page())  # a tablet
-    aid = open_questionnaire(page, app_url, data_dir, "Tablet")
+    aid = open_questionnaire(page, app_url, server_store, "Tablet")
     card = level_card(page, Q1)
     note = open_note(card)
     note.fill("Asked for the audit log")
     card.get_by_text("3 · Defined", exact=True).tap()
     expect(level(card, "3 · Defined")).to_be_checked()
     expect(card.locator(".lc-status")).to_have_text(SAVED)
-    answer = stored_answer(data_dir, aid, "alpha.governance.q1", lambda a: a is not None and a.level == 3)
+    answer = stored_answer(server_store, aid, "alpha.governance.q1", lambda a: a is not None and a.level == 3)
     assert answer is not None and answer.level == 3
     # No typed text is lost: the rerun that stored the level either stored the note or left it in the field.
     assert "Asked for the audit log" in (answer.note, note.input_value()), (answer.note, note.input_value())
 
 
 @pytest.mark.parametrize(("width", "per_row"), [(390, 1), (1280, 3), (1920, 6)])
-def test_levels_fit_the_width_of_the_screen(page: Page, app_url: str, data_dir: Path, width: int,
+def test_levels_fit_the_width_of_the_screen(page: Page, app_url: str, server_store: Store, width: int,
                                             per_row: int) -> None:
     """A phone stacks the six levels, a laptop shows two rows of three, a projector one row of six."""
     page.set_viewport_size({"width": width, "height": 900})
-    open_questionnaire(page, app_url, data_dir, f"Layout {width}")
+    open_questionnaire(page, app_url, server_store, f"Layout {width}")
     levels = level_card(page, Q1).locator("label.lc-level")
     expect(levels).to_have_count(6)
     tops = [round(box["y"]) for box in (x.bounding_box() for x in levels.all())]

@@ -1,7 +1,7 @@
 """Facilitator login in real Chromium: the cookie lands on the app's origin, so a reload stays logged in,
 and a logout really logs out (the reload after it shows the login page again).
 
-Its own server and database (test_browser.py's `serve_app`): an account makes every page ask for a
+Its own server and database (browser.py's `serve_app`): an account makes every page ask for a
 login, which the other browser tests must not see. Screenshots go to test-artifacts/.
 """
 
@@ -10,14 +10,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from browser import DATA, RERUN_TIMEOUT, no_errors, serve_app, shot
 from playwright.sync_api import Browser, Page, expect
-from test_browser import RERUN_TIMEOUT, no_errors, serve_app, shot
 
 from assessment.storage import Store
 
 pytestmark = pytest.mark.browser
-
-DATA = Path(__file__).resolve().parent / "data"
 
 
 def login_cookie(page: Page) -> dict | None:

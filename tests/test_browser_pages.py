@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from browser import no_errors, serve_app, shot
 from playwright.sync_api import Page, expect
-from test_browser import RERUN_TIMEOUT, no_errors, page, serve_app, shot  # noqa: F401 - page: fixture
 
 from assessment.content import DEFAULT_FOLDER, load_all
 from assessment.demo import DEMO_ORGANISATION, create_demo_organisation
@@ -24,7 +24,6 @@ from assessment.storage import Store
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parent.parent
 DEPARTMENTS = sorted({dep for dep, *_ in DEMO_ORGANISATION})
 
 

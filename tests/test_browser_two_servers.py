@@ -11,9 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from browser import DATA, PHONE, Q1, Q1_TEXT, choose, free_port, no_errors, serve_app, shot, vote
 from playwright.sync_api import BrowserContext, Page, expect
-from test_browser import free_port, no_errors, serve_app, shot
-from test_browser_workshop import DATA, PHONE, Q1, Q1_TEXT, choose, vote
 
 from assessment.content import load_questionnaire
 from assessment.storage import Store

@@ -1,54 +1,32 @@
 """A live workshop in real Chromium: one facilitator and three participants' phones at once.
 
-The server is test_browser.py's (`streamlit run app.py` on a free port, its own data folder); the
-test talks to the same SQLite file to check what was stored. Screenshots go to test-artifacts/.
+The server is conftest's `app_url` (`streamlit run app.py` on a free port, its own data folder); the
+test talks to the same database (`server_store`) to check what was stored. Screenshots go to
+test-artifacts/.
 """
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 import pytest
-from playwright.sync_api import Browser, Page, expect
-from test_browser import RERUN_TIMEOUT, app_url, data_dir, no_errors, shot  # noqa: F401 - fixtures
+from browser import DATA, PHONE, Q1, Q1_TEXT, RERUN_TIMEOUT, choose, no_errors, shot, vote
+from playwright.sync_api import Browser, expect
 
 from assessment.content import load_questionnaire
 from assessment.storage import Store
 
 pytestmark = pytest.mark.browser
 
-DATA = Path(__file__).resolve().parent / "data"
-Q1 = "alpha.governance.q1"
-Q1_TEXT = "Question 1 about governance & compliance in alpha?"
-PHONE = {"width": 390, "height": 844}
 LIVE_TIMEOUT = 10_000  # ms: the live fragments re-read the database every second (slack for slow CI)
 
 
-def choose(page: Page, option: int) -> None:
-    """Click the option-th choice's text (0–4 levels, 5 N/A, 6 don't know)."""
-    prefix = ["0 · ", "1 · ", "2 · ", "3 · ", "4 · ", "N/A — ", "Don't know"][option]
-    page.get_by_test_id("stRadio").get_by_text(re.compile("^" + re.escape(prefix))).click()
-
-
-def vote(page: Page, option: int, comment: str = "") -> None:
-    """Pick the option-th choice (0–4 levels, 5 N/A, 6 don't know) and press Vote / Change my vote."""
-    choose(page, option)
-    if comment:
-        page.get_by_label("Comment (optional)").fill(comment)
-        page.get_by_label("Comment (optional)").press("Tab")
-    page.get_by_role("button", name=re.compile(r"^(Vote|Change my vote)$")).click()
-
-
-def test_workshop_with_a_facilitator_and_three_phones(browser: Browser, app_url: str, data_dir: Path) -> None:  # noqa: F811
-    store = Store.open(f"sqlite:///{data_dir / 'assessments.db'}")
-    aid = store.create_assessment("Workshop day", "Platform", load_questionnaire(DATA / "mini.yaml"))
+def test_workshop_with_a_facilitator_and_three_phones(browser: Browser, app_url: str, server_store: Store) -> None:
+    aid = server_store.create_assessment("Workshop day", "Platform", load_questionnaire(DATA / "mini.yaml"))
 
     facilitator = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
     facilitator.goto(f"{app_url}/workshop?assessment={aid}")
     facilitator.get_by_role("button", name="Open a workshop").click()
     expect(facilitator.get_by_text("Join code:")).to_be_visible(timeout=RERUN_TIMEOUT)
-    ws = store.active_workshop(aid)
+    ws = server_store.active_workshop(aid)
     assert ws is not None
     expect(facilitator.get_by_text("Scan to join")).to_be_visible()  # the QR code's caption
     facilitator.get_by_role("button", name="Put on screen").click()
@@ -105,8 +83,7 @@ def test_workshop_with_a_facilitator_and_three_phones(browser: Browser, app_url:
     facilitator.get_by_role("button", name="Record consensus").click()
     expect(facilitator.get_by_text("Recorded Level 3 as the answer")).to_be_visible(timeout=RERUN_TIMEOUT)
     no_errors(facilitator)
-    answer = store.answers(aid)[Q1]
+    answer = server_store.answers(aid)[Q1]
     assert answer.level == 3
     assert answer.note == "- only one team does this\n- we automate it"
-    assert sorted(v.choice for v in store.votes_for(ws.id, Q1)) == ["1", "3", "3"]
-    store.engine.dispose()
+    assert sorted(v.choice for v in server_store.votes_for(ws.id, Q1)) == ["1", "3", "3"]

@@ -1,5 +1,6 @@
-"""Facilitator login: sessions in the database (SQLite and PostgreSQL), the cookie that brings a reload
-back in, logout, and single sign-on through Streamlit's `st.login`.
+"""Facilitator accounts and login: hashed passwords and login sessions in the database (SQLite and
+PostgreSQL), `assessment user add`, the login page, the cookie that brings a reload back in, logout,
+and single sign-on through Streamlit's `st.login`.
 
 The browser side (the cookie really landing on the app's origin) is in test_browser_login.py.
 """
@@ -14,15 +15,18 @@ from pathlib import Path
 import pytest
 import streamlit as st
 from alembic import command
+from apptest import WORKSHOP, app, by_label, run, session, texts
+from clirunner import invoke
 from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
-from test_app import ROOT, _app_env, app, by_label, db, texts  # noqa: F401 - _app_env, db: fixtures
 
 import assessment.storage as storage
 from assessment.access import sso_allowed
 from assessment.migrations import alembic_config, current_revision
 from assessment.questionnaire import Questionnaire
 from assessment.storage import NotFound, StorageError, Store, login_lifetime, make_engine
+
+pytestmark = pytest.mark.usefixtures("app_env")
 
 AUTH = {  # an [auth] section as .streamlit/secrets.toml would have it; no identity provider is called
     "redirect_uri": "http://localhost:8501/oauth2callback",
@@ -33,13 +37,28 @@ AUTH = {  # an [auth] section as .streamlit/secrets.toml would have it; no ident
 }
 
 
-# --- login sessions in the store ---------------------------------------------------------------
+# --- accounts and login sessions in the store --------------------------------------------------
 
 
 @pytest.fixture
 def ada(store: Store) -> Store:
     store.add_user("ada", "correct horse")
     return store
+
+
+def test_facilitator_accounts_are_hashed(store: Store) -> None:
+    assert not store.has_users()
+    store.add_user("ada", "correct horse")
+    assert store.has_users()
+    assert store.check_password("ada", "correct horse")
+    assert not store.check_password("ada", "wrong horse") and not store.check_password("bob", "correct horse")
+    with store.engine.connect() as conn:
+        stored = conn.exec_driver_sql("select password_hash from users").scalar()
+    assert stored.startswith("$argon2id$") and "correct horse" not in stored
+    with pytest.raises(StorageError, match="already exists"):
+        store.add_user("ada", "another password")
+    with pytest.raises(StorageError, match="at least 8"):
+        store.add_user("bob", "short")
 
 
 def test_a_token_names_its_facilitator_until_logout(ada: Store) -> None:
@@ -151,6 +170,16 @@ def test_a_db_backup_leaves_login_sessions_behind_and_a_restore_ends_them(tmp_pa
         s.engine.dispose()
 
 
+# --- the command line --------------------------------------------------------------------------
+
+
+def test_user_add_reads_the_password_from_stdin(cli_store: Store) -> None:
+    invoke("user", "add", "ada", "--password-stdin", input="correct horse\n")
+    assert cli_store.check_password("ada", "correct horse")
+    again = invoke("user", "add", "ada", "--password-stdin", input="correct horse\n", ok=False)
+    assert again.exit_code == 1 and "already exists" in again.output
+
+
 # --- the app, through AppTest ------------------------------------------------------------------
 
 
@@ -170,6 +199,13 @@ def sidebar_text(at: AppTest) -> str:
     return "\n".join(m.value for m in at.sidebar.caption)
 
 
+def with_sso() -> AppTest:
+    """A new session of the app with single sign-on configured (an [auth] section), not run yet."""
+    at = session()
+    at.secrets["auth"] = AUTH
+    return at
+
+
 def log_in(at: AppTest, name: str = "ada", password: str = "correct horse") -> None:
     by_label(at.text_input, "User name").input(name)
     by_label(at.text_input, "Password").input(password)
@@ -177,8 +213,8 @@ def log_in(at: AppTest, name: str = "ada", password: str = "correct horse") -> N
     assert not at.exception
 
 
-def test_log_in_sets_the_cookie_and_log_out_ends_the_session(db: Store, cookies: dict[str, str]) -> None:
-    db.add_user("ada", "correct horse")
+def test_log_in_sets_the_cookie_and_log_out_ends_the_session(app_store: Store, cookies: dict[str, str]) -> None:
+    app_store.add_user("ada", "correct horse")
     at = app()
     assert texts(at.title) == ["Facilitator login"]
     assert "Log in with single sign-on" not in [b.label for b in at.button]
@@ -186,38 +222,38 @@ def test_log_in_sets_the_cookie_and_log_out_ends_the_session(db: Store, cookies:
     assert texts(at.title) == ["Assessments"]
     assert "Logged in as **ada**" in sidebar_text(at)
     token = at.session_state["login-token"]
-    assert db.user_for_token(token) == "ada"
+    assert app_store.user_for_token(token) == "ada"
     assert f'aiops_session={token}; Path=/; SameSite=Strict; Max-Age={12 * 3600}' in html(at)
     at.run()
     assert token not in html(at)  # the cookie is written once
 
     by_label(at.sidebar.button, "Log out").click().run()
     assert texts(at.title) == ["Facilitator login"]
-    assert db.user_for_token(token) is None
+    assert app_store.user_for_token(token) is None
     assert "aiops_session=; Path=/; SameSite=Strict; Max-Age=0" in html(at)  # the browser forgets it
     with pytest.raises(ValueError, match="Known pages: .*login.py'\]"):  # no other page to go to
         at.switch_page("app_pages/assessments.py")
 
 
-def test_a_reload_comes_back_in_with_the_cookie(db: Store, cookies: dict[str, str]) -> None:
-    db.add_user("ada", "correct horse")
-    cookies["aiops_session"] = db.start_login_session("ada")  # a new session: only the cookie knows ada
+def test_a_reload_comes_back_in_with_the_cookie(app_store: Store, cookies: dict[str, str]) -> None:
+    app_store.add_user("ada", "correct horse")
+    cookies["aiops_session"] = app_store.start_login_session("ada")  # a new session: only the cookie knows ada
     at = app()
     assert texts(at.title) == ["Assessments"]
     assert "Logged in as **ada**" in sidebar_text(at)
     by_label(at.sidebar.button, "Log out").click().run()
     assert texts(at.title) == ["Facilitator login"]
-    assert db.user_for_token(cookies["aiops_session"]) is None
+    assert app_store.user_for_token(cookies["aiops_session"]) is None
     assert texts(app().title) == ["Facilitator login"]  # and a reload after it stays out
 
 
 def test_a_logout_elsewhere_or_an_expiry_ends_this_session_at_its_next_run(
-    db: Store, cookies: dict[str, str], monkeypatch: pytest.MonkeyPatch,
+    app_store: Store, cookies: dict[str, str], monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    db.add_user("ada", "correct horse")
+    app_store.add_user("ada", "correct horse")
     at = app()
     log_in(at)
-    db.end_login_session(at.session_state["login-token"])  # the same login, logged out in another tab
+    app_store.end_login_session(at.session_state["login-token"])  # the same login, logged out in another tab
     at.run()
     assert texts(at.title) == ["Facilitator login"]
 
@@ -228,22 +264,38 @@ def test_a_logout_elsewhere_or_an_expiry_ends_this_session_at_its_next_run(
     assert texts(at.title) == ["Facilitator login"]
 
 
-def test_a_stale_or_forged_cookie_opens_nothing(db: Store, cookies: dict[str, str]) -> None:
-    db.add_user("ada", "correct horse")
-    token = db.start_login_session("ada")
-    db.end_login_session(token)
+def test_a_stale_or_forged_cookie_opens_nothing(app_store: Store, cookies: dict[str, str]) -> None:
+    app_store.add_user("ada", "correct horse")
+    token = app_store.start_login_session("ada")
+    app_store.end_login_session(token)
     for value in (token, "forged-token"):
         cookies["aiops_session"] = value
         assert texts(app().title) == ["Facilitator login"]
 
 
-def test_single_sign_on_is_offered_only_when_configured(monkeypatch: pytest.MonkeyPatch) -> None:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.run()
-    assert texts(at.title) == ["Assessments"]  # no account, no [auth]: the app stays open
+def test_facilitator_pages_need_a_login_once_an_account_exists(app_store: Store, aid: int) -> None:
+    app_store.add_user("ada", "correct horse")
+    at = app(aid)
+    assert texts(at.title) == ["Facilitator login"]
+    log_in(at, password="wrong horse")
+    assert any("Wrong user name or password" in t for t in texts(at.error))
+    log_in(at)
+    assert texts(at.title) == ["Assessments"]
+    at.switch_page(WORKSHOP)
+    assert texts(run(at).title) == ["Workshop"]
 
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.secrets["auth"] = AUTH
+
+def test_login_can_be_required_before_any_account_exists(monkeypatch: pytest.MonkeyPatch, aid: int) -> None:
+    monkeypatch.setenv("ASSESSMENT_REQUIRE_LOGIN", "1")
+    at = app(aid)
+    assert texts(at.title) == ["Facilitator login"]
+    assert any("user add" in t for t in texts(at.warning))
+
+
+def test_single_sign_on_is_offered_only_when_configured(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert texts(app().title) == ["Assessments"]  # no account, no [auth]: the app stays open
+
+    at = with_sso()
     at.run()
     assert texts(at.title) == ["Facilitator login"]  # [auth] alone makes the login required
     assert [t.label for t in at.text_input] == ["Workshop code"]  # no accounts: no password form to fail
@@ -254,10 +306,9 @@ def test_single_sign_on_is_offered_only_when_configured(monkeypatch: pytest.Monk
     assert calls == [()] and not at.exception
 
 
-def test_single_sign_on_beside_password_accounts(db: Store) -> None:
-    db.add_user("ada", "correct horse")
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.secrets["auth"] = AUTH
+def test_single_sign_on_beside_password_accounts(app_store: Store) -> None:
+    app_store.add_user("ada", "correct horse")
+    at = with_sso()
     at.run()
     assert "Log in with single sign-on" in [b.label for b in at.button]
     log_in(at)
@@ -271,16 +322,14 @@ def test_without_authlib_the_sso_button_says_what_to_install(monkeypatch: pytest
         raise StreamlitMissingAuthlibError()
 
     monkeypatch.setattr(st, "login", no_authlib)
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.secrets["auth"] = AUTH
+    at = with_sso()
     at.run()
     by_label(at.button, "Log in with single sign-on").click().run()
     assert any("pip install -e '.[sso]'" in e for e in texts(at.error))
 
 
 def test_a_single_sign_on_user_is_a_facilitator_until_logout() -> None:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.secrets["auth"] = AUTH
+    at = with_sso()
     at.user = {"is_logged_in": True, "name": "Grace Hopper", "email": "grace@example.org"}
     at.run()
     assert texts(at.title) == ["Assessments"]
@@ -291,9 +340,9 @@ def test_a_single_sign_on_user_is_a_facilitator_until_logout() -> None:
     assert texts(at.title) == ["Facilitator login"]
 
 
-def test_a_platform_user_without_auth_config_is_not_a_facilitator(db: Store) -> None:
-    db.add_user("ada", "correct horse")
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+def test_a_platform_user_without_auth_config_is_not_a_facilitator(app_store: Store) -> None:
+    app_store.add_user("ada", "correct horse")
+    at = session()
     at.user = {"is_logged_in": True, "email": "someone@example.org"}  # no [auth] section: not ours
     at.run()
     assert texts(at.title) == ["Facilitator login"]
@@ -303,8 +352,7 @@ def test_single_sign_on_users_outside_the_allow_list_stay_out(monkeypatch: pytes
     monkeypatch.setenv("ASSESSMENT_SSO_ALLOWED", "example.org, guest@partner.com")
     for email, allowed in [("grace@example.org", True), ("Guest@Partner.com", True), ("eve@evil.org", False),
                            ("grace@example.org.evil.org", False)]:
-        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-        at.secrets["auth"] = AUTH
+        at = with_sso()
         at.user = {"is_logged_in": True, "name": "Someone", "email": email}
         at.run()
         assert not at.exception

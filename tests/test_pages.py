@@ -1,6 +1,6 @@
 """Assessments (filters, duplicate, delete, demo), Scope, Roadmap, Compare and presentation mode through AppTest.
 
-Like test_app.py: every test has its own database (conftest's ASSESSMENT_DATA_DIR) and, unless it asks
+Like test_app.py: every test has its own database (conftest's `app_store`) and, unless it asks
 for the `builtin` fixture, sees only tests/data's `mini` questionnaire, which keeps the demo organisation
 at 6 × 8 saves. The Scope recommender needs the built-in questionnaires (layers mlops/llmops/aiops).
 What only a browser shows (the radar's legend, the hidden sidebar) is in test_browser_pages.py.
@@ -15,6 +15,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import streamlit as st
+from apptest import ASSESSMENTS, COMPARE, QUESTIONNAIRE, ROADMAP, SCOPE, app, by_label, click, run, texts
+from cards import cards, choose, heading, shown
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Block
 
@@ -24,27 +26,19 @@ from assessment.demo import DEMO_ORGANISATION, create_demo_organisation
 from assessment.questionnaire import Questionnaire
 from assessment.roadmap import PHASE_NAMES
 from assessment.storage import Store
-from tests.cards import cards, choose, heading, shown
 
-ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT / "tests" / "data"
-QUESTIONNAIRE = "app_pages/questionnaire.py"
-SCOPE = "app_pages/scope.py"
-ROADMAP = "app_pages/roadmap.py"
-COMPARE = "app_pages/compare.py"
+pytestmark = pytest.mark.usefixtures("app_env")
+
+DATA = Path(__file__).resolve().parent / "data"
 DEMO_BUTTON = "Load the demo organisation (3 departments × 2 dates)"
 DEPARTMENTS = sorted({dep for dep, *_ in DEMO_ORGANISATION})
 NOW = PHASE_NAMES["now"]
-
-
-from tests.test_app import _app_env, app, by_label, db, texts  # noqa: E402,F401 - shared app-test helpers
-
 BUILTIN_FOLDER = content.DEFAULT_FOLDER
 
 
 @pytest.fixture
-def builtin(monkeypatch: pytest.MonkeyPatch) -> list[Questionnaire]:
-    """The built-in questionnaires instead of `mini` (runs after the autouse fixture above)."""
+def builtin(app_env: None, monkeypatch: pytest.MonkeyPatch) -> list[Questionnaire]:
+    """The built-in questionnaires instead of `mini` (undoes that part of `app_env`)."""
     monkeypatch.setattr(content, "DEFAULT_FOLDER", BUILTIN_FOLDER)
     monkeypatch.delenv("QUESTIONNAIRE_PATH")
     st.cache_data.clear()
@@ -52,20 +46,9 @@ def builtin(monkeypatch: pytest.MonkeyPatch) -> list[Questionnaire]:
 
 
 @pytest.fixture
-def demo(db: Store, mini: Questionnaire) -> list[int]:
+def demo(app_store: Store, mini: Questionnaire) -> list[int]:
     """The demo organisation on the mini questionnaire, created behind the app's back."""
-    return create_demo_organisation(db, mini)
-
-
-def run(at: AppTest) -> AppTest:
-    at.run()
-    assert not at.exception
-    return at
-
-
-def click(at: AppTest, label: str) -> AppTest:
-    by_label(at.button, label).click()
-    return run(at)
+    return create_demo_organisation(app_store, mini)
 
 
 def flat(at: AppTest) -> list:
@@ -93,15 +76,15 @@ def dataframe_after(at: AppTest, heading: str) -> pd.DataFrame:
 # --- Assessments: demo organisation, filters, duplicate, delete ---------------------------------------
 
 
-def test_empty_database_offers_the_demo_organisation_which_creates_six_assessments(db: Store) -> None:
+def test_empty_database_offers_the_demo_organisation_which_creates_six_assessments(app_store: Store) -> None:
     at = app()
     assert any("No assessments yet" in t for t in texts(at.info))
     click(at, DEMO_BUTTON)
 
-    records = db.list_assessments()
+    records = app_store.list_assessments()
     assert len(records) == len(DEMO_ORGANISATION) == 6
     assert sorted({r.department for r in records}) == DEPARTMENTS and len(DEPARTMENTS) == 3
-    assert all(db.answers(r.id) for r in records)
+    assert all(app_store.answers(r.id) for r in records)
     assert DEMO_BUTTON not in [b.label for b in at.button]
     assert len(at.dataframe[0].value) == 6
 
@@ -123,8 +106,10 @@ def test_the_department_filter_narrows_the_table(demo: list[int]) -> None:
 
 
 @pytest.mark.parametrize("copy_answers", [False, True], ids=["empty", "with-answers"])
-def test_duplicate_creates_a_draft_in_the_same_department(db: Store, demo: list[int], copy_answers: bool) -> None:
-    source = db.get_assessment(demo[0])
+def test_duplicate_creates_a_draft_in_the_same_department(
+    app_store: Store, demo: list[int], copy_answers: bool,
+) -> None:
+    source = app_store.get_assessment(demo[0])
     at = app()
     by_label(at.selectbox, "Assessment").set_value(source.id)
     run(at)
@@ -133,20 +118,20 @@ def test_duplicate_creates_a_draft_in_the_same_department(db: Store, demo: list[
         by_label(at.checkbox, "Start from the previous answers").check()
     click(at, "Create the copy")
 
-    [new] = [r for r in db.list_assessments() if r.id not in demo]
+    [new] = [r for r in app_store.list_assessments() if r.id not in demo]
     assert (new.name, new.department, new.status) == ("Re-assessment", source.department, "draft")
     assert new.assessed_on == dt.date.today()
     assert new.questionnaire_hash == source.questionnaire_hash
-    copied = {qid: (a.level, a.na, a.note) for qid, a in db.answers(new.id).items()}
+    copied = {qid: (a.level, a.na, a.note) for qid, a in app_store.answers(new.id).items()}
     if copy_answers:
-        assert copied == {qid: (a.level, a.na, a.note) for qid, a in db.answers(source.id).items()}
+        assert copied == {qid: (a.level, a.na, a.note) for qid, a in app_store.answers(source.id).items()}
     else:
         assert copied == {}
     assert texts(at.title) == ["Questionnaire"]
     assert at.query_params["assessment"] == str(new.id)
 
 
-def test_delete_needs_delete_typed_then_removes_the_assessment(db: Store, demo: list[int]) -> None:
+def test_delete_needs_delete_typed_then_removes_the_assessment(app_store: Store, demo: list[int]) -> None:
     victim = demo[3]
     at = app()
     by_label(at.selectbox, "Assessment").set_value(victim)
@@ -155,14 +140,14 @@ def test_delete_needs_delete_typed_then_removes_the_assessment(db: Store, demo: 
     at.text_input(key=f"confirm-delete-{victim}").input("delete")
     run(at)
     assert by_label(at.button, "Delete for good").disabled
-    assert len(db.list_assessments()) == 6
+    assert len(app_store.list_assessments()) == 6
 
     at.text_input(key=f"confirm-delete-{victim}").input("DELETE")
     run(at)
     assert not by_label(at.button, "Delete for good").disabled
     click(at, "Delete for good")
-    assert victim not in [r.id for r in db.list_assessments()]
-    assert len(db.list_assessments()) == 5
+    assert victim not in [r.id for r in app_store.list_assessments()]
+    assert len(app_store.list_assessments()) == 5
     assert len(at.dataframe[0].value) == 5
     assert any(f"#{victim}" in t for t in texts(at.toast))
 
@@ -180,7 +165,9 @@ def test_detect_fraud_recommends_only_mlops(builtin: list[Questionnaire]) -> Non
     assert any(t.startswith("- Detect fraud:") for t in texts(at.markdown))
 
 
-def test_an_assessment_created_from_the_scope_stores_its_targets(db: Store, builtin: list[Questionnaire]) -> None:
+def test_an_assessment_created_from_the_scope_stores_its_targets(
+    app_store: Store, builtin: list[Questionnaire],
+) -> None:
     at = app(page=SCOPE)
     by_label(at.multiselect, "Objectives").set_value(["Detect fraud"])
     run(at)
@@ -189,7 +176,7 @@ def test_an_assessment_created_from_the_scope_stores_its_targets(db: Store, buil
     by_label(at.button, "Create assessment with this scope").click()
     run(at)
 
-    [record] = db.list_assessments()
+    [record] = app_store.list_assessments()
     assert (record.name, record.department) == ("Fraud models Q1", "Risk")
     assert texts(at.title) == ["Questionnaire"]
     q = record.questionnaire
@@ -197,7 +184,7 @@ def test_an_assessment_created_from_the_scope_stores_its_targets(db: Store, buil
     assert q.questions and {x.layer for x in q.questions} == {"mlops"}
     mlops = next(x for x in builtin if x.id == "mlops")
     assert len(q.questions) == len(mlops.questions)
-    targets = db.targets(record.id)
+    targets = app_store.targets(record.id)
     assert targets[("mlops", "monitoring")] == 4
     assert targets[("mlops", "automation")] == 3
     assert {layer for layer, _ in targets} == {"mlops"}
@@ -238,7 +225,7 @@ def test_a_valid_uploaded_questionnaire_is_offered_for_this_session() -> None:
     # Offered at once in the list above the uploader (the page reruns after a new upload) ...
     assert "Uploaded questionnaire" in by_label(at.multiselect, "Questionnaires").options
     # ... and in the create form of the Assessments page, for this session.
-    at.switch_page("app_pages/assessments.py")
+    at.switch_page(ASSESSMENTS)
     run(at)
     assert "Uploaded questionnaire (8 questions)" in by_label(at.multiselect, "Layers to assess").options
 
@@ -247,11 +234,11 @@ def test_a_valid_uploaded_questionnaire_is_offered_for_this_session() -> None:
 
 
 @pytest.fixture
-def low(db: Store, mini: Questionnaire) -> int:
+def low(app_store: Store, mini: Questionnaire) -> int:
     """An assessment on mini with every question answered: level 1 (below the default target 3) or N/A."""
-    aid = db.create_assessment("Roadmap", "Platform", mini)
+    aid = app_store.create_assessment("Roadmap", "Platform", mini)
     for x in mini.questions:
-        db.save_answer(aid, x.id, level=1)
+        app_store.save_answer(aid, x.id, level=1)
     return aid
 
 
@@ -259,17 +246,12 @@ def now_items(at: AppTest) -> pd.DataFrame:
     return dataframe_after(at, NOW)
 
 
-def test_roadmap_without_answers_asks_for_answers(db: Store, mini: Questionnaire) -> None:
-    aid = db.create_assessment("Empty", "Platform", mini)
+def test_roadmap_without_answers_asks_for_answers(app_store: Store, mini: Questionnaire) -> None:
+    aid = app_store.create_assessment("Empty", "Platform", mini)
     at = app(aid, page=ROADMAP)
     assert texts(at.title) == ["Roadmap"]
     assert any("Answer some questions first" in t for t in texts(at.info))
     assert not [s for s in texts(at.subheader) if s.startswith(NOW)]
-
-
-def test_roadmap_without_an_assessment_points_to_assessments() -> None:
-    at = app(page=ROADMAP)
-    assert any("No assessment is open" in t for t in texts(at.info))
 
 
 def test_answers_below_target_fill_the_now_phase(low: int) -> None:
@@ -288,7 +270,7 @@ def test_answers_below_target_fill_the_now_phase(low: int) -> None:
     assert f"{NOW} · 8 items" in texts(at.subheader)
 
 
-def test_stored_targets_change_the_roadmap(db: Store, low: int, mini: Questionnaire) -> None:
+def test_stored_targets_change_the_roadmap(app_store: Store, low: int, mini: Questionnaire) -> None:
     at = app(low, page=ROADMAP)
     before = now_items(at)
     assert set(before["Layer"]) == {"Alpha", "Beta"}
@@ -297,7 +279,7 @@ def test_stored_targets_change_the_roadmap(db: Store, low: int, mini: Questionna
     # Beta's targets down to its level, Alpha's up to 4: only Alpha is left, with a step to level 4 now
     # (alpha.governance.q2 weighs 2 in a dimension weighing 2: its steps score 12, 8, 4).
     targets = {(layer.id, d.id): 1 if layer.id == "beta" else 4 for layer in mini.layers for d in mini.dimensions}
-    db.set_targets(low, targets)
+    app_store.set_targets(low, targets)
     at = app(low, page=ROADMAP)
     after = now_items(at)
     assert set(after["Layer"]) == {"Alpha"}
@@ -307,7 +289,7 @@ def test_stored_targets_change_the_roadmap(db: Store, low: int, mini: Questionna
     assert set(all_gaps["Target"]) == {4} and set(all_gaps["Gap"]) == {3}
 
     # Every target at or under the answers: nothing to plan.
-    db.set_targets(low, dict.fromkeys(targets, 1))
+    app_store.set_targets(low, dict.fromkeys(targets, 1))
     at = app(low, page=ROADMAP)
     assert any("nothing to plan" in t for t in texts(at.success))
     assert not [s for s in texts(at.subheader) if s.startswith(NOW)]
@@ -316,10 +298,10 @@ def test_stored_targets_change_the_roadmap(db: Store, low: int, mini: Questionna
 # --- Compare -------------------------------------------------------------------------------------------
 
 
-def test_compare_needs_two_assessments(db: Store, mini: Questionnaire) -> None:
+def test_compare_needs_two_assessments(app_store: Store, mini: Questionnaire) -> None:
     at = app(page=COMPARE)
     assert any("at least two assessments" in t for t in texts(at.info))
-    db.create_assessment("Only one", "Platform", mini)
+    app_store.create_assessment("Only one", "Platform", mini)
     at = app(page=COMPARE)
     assert any("at least two assessments" in t for t in texts(at.info))
     assert not at.dataframe
@@ -344,10 +326,10 @@ def test_compare_departments_of_the_demo_organisation(demo: list[int]) -> None:
     assert not at.dataframe
 
 
-def test_compare_charts_show_markup_in_department_names_as_text(db: Store, mini: Questionnaire) -> None:
+def test_compare_charts_show_markup_in_department_names_as_text(app_store: Store, mini: Questionnaire) -> None:
     for department in ("<b>Ops</b>", '<a href="https://evil.example">Data</a>'):
-        aid = db.create_assessment("A", department, mini)
-        db.save_answer(aid, "alpha.governance.q1", level=2)
+        aid = app_store.create_assessment("A", department, mini)
+        app_store.save_answer(aid, "alpha.governance.q1", level=2)
     at = app(page=COMPARE)
     assert not at.exception
     radar, heatmap = (json.loads(chart.proto.spec) for chart in at.get("plotly_chart"))
@@ -371,9 +353,9 @@ def test_compare_one_department_over_time(demo: list[int]) -> None:
     assert all(v == "–" or v[0] in "+-" for v in changes.iloc[0])
 
 
-def test_over_time_with_one_assessment_in_the_department(db: Store, mini: Questionnaire) -> None:
-    db.create_assessment("A", "Platform", mini)
-    db.create_assessment("B", "Data", mini)
+def test_over_time_with_one_assessment_in_the_department(app_store: Store, mini: Questionnaire) -> None:
+    app_store.create_assessment("A", "Platform", mini)
+    app_store.create_assessment("B", "Data", mini)
     at = app(page=COMPARE)
     at.segmented_control(key="compare-mode").set_value("Over time")
     run(at)
@@ -383,8 +365,8 @@ def test_over_time_with_one_assessment_in_the_department(db: Store, mini: Questi
 # --- Presentation mode ------------------------------------------------------------------------------
 
 
-def test_presentation_mode_shows_one_question_at_a_time(db: Store, mini: Questionnaire) -> None:
-    aid = db.create_assessment("Workshop", "Platform", mini)
+def test_presentation_mode_shows_one_question_at_a_time(app_store: Store, mini: Questionnaire) -> None:
+    aid = app_store.create_assessment("Workshop", "Platform", mini)
     at = app(aid, page=QUESTIONNAIRE)
     assert shown(at) == ["alpha.governance.q1", "alpha.governance.q2"]  # the first dimension's first layer
     assert not any(c["large"] for c in cards(at).values())
@@ -408,7 +390,7 @@ def test_presentation_mode_shows_one_question_at_a_time(db: Store, mini: Questio
     # Answering in presentation mode saves like the full page does.
     choose(at, "beta.governance.q1", "2")
     assert not at.exception
-    assert db.answers(aid)["beta.governance.q1"].level == 2
+    assert app_store.answers(aid)["beta.governance.q1"].level == 2
     assert shown(at) == ["beta.governance.q1"]
     card = cards(at)["beta.governance.q1"]
     assert (card["value"], card["large"]) == ("2", True)

@@ -1,6 +1,6 @@
 """Live workshop: the pure core (codes, aggregation, rate limit), storage on both databases,
-100 concurrent voters, and the facilitator's page through AppTest. The browser flow is in
-test_browser_workshop.py.
+100 concurrent voters, and the facilitator's and the participants' pages through AppTest. The browser
+flow is in test_browser_workshop.py; facilitator accounts and the login are test_login.py's.
 """
 
 from __future__ import annotations
@@ -9,9 +9,8 @@ import datetime as dt
 import threading
 
 import pytest
+from apptest import WORKSHOP, app, by_label, metric, session, texts
 from streamlit.testing.v1 import AppTest
-from test_app import ROOT, _app_env, app, by_label, texts  # noqa: F401 - _app_env: the app's test setup
-from typer.testing import CliRunner
 
 from assessment import workshop as w
 from assessment.questionnaire import Questionnaire
@@ -180,21 +179,6 @@ def test_failed_joins_are_rate_limited_per_client(store: Store, ws: int) -> None
     assert store.join(store.workshop(ws).code, client_key="ip:10.0.0.10")  # another client is not held up
 
 
-def test_facilitator_accounts_are_hashed(store: Store) -> None:
-    assert not store.has_users()
-    store.add_user("ada", "correct horse")
-    assert store.has_users()
-    assert store.check_password("ada", "correct horse")
-    assert not store.check_password("ada", "wrong horse") and not store.check_password("bob", "correct horse")
-    with store.engine.connect() as conn:
-        stored = conn.exec_driver_sql("select password_hash from users").scalar()
-    assert stored.startswith("$argon2id$") and "correct horse" not in stored
-    with pytest.raises(StorageError, match="already exists"):
-        store.add_user("ada", "another password")
-    with pytest.raises(StorageError, match="at least 8"):
-        store.add_user("bob", "short")
-
-
 VOTERS = 100
 ROUNDS = 3
 
@@ -234,71 +218,46 @@ def test_a_hundred_concurrent_voters_lose_nothing(db_url: str, mini: Questionnai
     store.engine.dispose()
 
 
-# --- command line ------------------------------------------------------------------------------
-
-
-def test_user_add_reads_the_password_from_stdin(cli_store: Store) -> None:
-    from assessment.cli import app
-
-    result = CliRunner().invoke(app, ["user", "add", "ada", "--password-stdin"], input="correct horse\n")
-    assert result.exit_code == 0, result.output
-    assert cli_store.check_password("ada", "correct horse")
-    again = CliRunner().invoke(app, ["user", "add", "ada", "--password-stdin"], input="correct horse\n")
-    assert again.exit_code == 1 and "already exists" in again.output
-
-
 # --- the pages, through AppTest -----------------------------------------------------------------
-
-WORKSHOP = "app_pages/workshop.py"
-
-
-@pytest.fixture
-def db() -> Store:
-    store = Store.open()
-    yield store
-    store.engine.dispose()
-
-
-@pytest.fixture
-def aid(db: Store, mini: Questionnaire) -> int:
-    return db.create_assessment("Q4 baseline", "Platform", mini, facilitator="Ada")
 
 
 def markdown(at: AppTest) -> str:
     return "\n".join(texts(at.markdown))
 
 
-def test_facilitator_opens_reveals_and_records_the_consensus(db: Store, aid: int) -> None:
+@pytest.mark.usefixtures("app_env")
+def test_facilitator_opens_reveals_and_records_the_consensus(app_store: Store, aid: int) -> None:
     at = app(aid, page=WORKSHOP)
     by_label(at.button, "Open a workshop").click().run()
-    ws = db.active_workshop(aid)
+    ws = app_store.active_workshop(aid)
     assert ws is not None and ws.code in markdown(at) and f"?join={ws.code}" in markdown(at)
     assert at.get("image") or at.get("imgs") or at.get("image_list")  # the QR code
     by_label(at.button, "Put on screen").click().run()  # the first question is preselected
-    assert db.workshop(ws.id).current_question == Q1
+    assert app_store.workshop(ws.id).current_question == Q1
     for choice, comment in [("1", "one team only"), ("2", ""), ("4", "we automate this")]:
-        db.cast_vote(db.join(ws.code), Q1, choice, comment)
+        app_store.cast_vote(app_store.join(ws.code), Q1, choice, comment)
     at.run()  # what the live fragment shows every second
     assert "3 have voted · 3 joined" in markdown(at)
     by_label(at.button, "Reveal").click().run()
     assert not at.exception
-    assert next(m.value for m in at.metric if m.label == "Median") == "2"
+    assert metric(at, "Median") == "2"
     assert any("The room disagrees" in t for t in texts(at.warning))
     assert by_label(at.radio, "Consensus").value == "2"  # default: the median
     assert "we automate this" in by_label(at.text_area, "Note").value
     by_label(at.button, "Record consensus").click().run()
-    answer = db.answers(aid)[Q1]
+    answer = app_store.answers(aid)[Q1]
     assert (answer.level, answer.answered_by) == (2, "workshop")
     assert answer.note == "- one team only\n- we automate this"
     assert any("Recorded Level 2" in t for t in texts(at.success))
     by_label(at.button, "Next question").click().run()
-    assert db.workshop(ws.id).current_question == Q2 and not db.workshop(ws.id).revealed
+    assert app_store.workshop(ws.id).current_question == Q2 and not app_store.workshop(ws.id).revealed
 
 
-def test_a_join_link_opens_the_voting_page_only(db: Store, aid: int) -> None:
-    ws = db.open_workshop(aid)
-    db.set_current_question(ws.id, Q1)
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+@pytest.mark.usefixtures("app_env")
+def test_a_join_link_opens_the_voting_page_only(app_store: Store, aid: int) -> None:
+    ws = app_store.open_workshop(aid)
+    app_store.set_current_question(ws.id, Q1)
+    at = session()
     at.query_params["join"] = ws.code.lower()
     at.run()
     assert texts(at.title) == ["Join the workshop"]
@@ -307,43 +266,22 @@ def test_a_join_link_opens_the_voting_page_only(db: Store, aid: int) -> None:
     by_label(at.button, "Join").click().run()
     token = at.query_params["p"]
     token = token[0] if isinstance(token, list) else token
-    assert db.participant(token)[0].name == "Grace"
+    assert app_store.participant(token)[0].name == "Grace"
     by_label(at.radio, "Your vote").set_value("3")
     by_label(at.text_area, "Comment (optional)").input("dashboards exist").run()
     by_label(at.button, "Vote").click().run()
-    assert db.my_vote(token, Q1) == Vote(Q1, "3", "dashboards exist")
+    assert app_store.my_vote(token, Q1) == Vote(Q1, "3", "dashboards exist")
     assert any("Your vote: **Level 3**" in t for t in texts(at.success))
-    db.reveal(ws.id)
+    app_store.reveal(ws.id)
     at.run()
     assert by_label(at.radio, "Your vote").disabled
 
 
-def test_a_wrong_code_is_refused(db: Store, aid: int) -> None:
-    db.open_workshop(aid)
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+@pytest.mark.usefixtures("app_env")
+def test_a_wrong_code_is_refused(app_store: Store, aid: int) -> None:
+    app_store.open_workshop(aid)
+    at = session()
     at.query_params["join"] = "ZZZZZZ"
     at.run()
     by_label(at.button, "Join").click().run()
     assert any("No open workshop has this code" in t for t in texts(at.error))
-
-
-def test_facilitator_pages_need_a_login_once_an_account_exists(db: Store, aid: int) -> None:
-    db.add_user("ada", "correct horse")
-    at = app(aid)
-    assert texts(at.title) == ["Facilitator login"]
-    by_label(at.text_input, "User name").input("ada")
-    by_label(at.text_input, "Password").input("wrong horse")
-    by_label(at.button, "Log in").click().run()
-    assert any("Wrong user name or password" in t for t in texts(at.error))
-    by_label(at.text_input, "Password").input("correct horse")
-    by_label(at.button, "Log in").click().run()
-    assert texts(at.title) == ["Assessments"]
-    at.switch_page(WORKSHOP).run()
-    assert texts(at.title) == ["Workshop"]
-
-
-def test_login_can_be_required_before_any_account_exists(monkeypatch: pytest.MonkeyPatch, aid: int) -> None:
-    monkeypatch.setenv("ASSESSMENT_REQUIRE_LOGIN", "1")
-    at = app(aid)
-    assert texts(at.title) == ["Facilitator login"]
-    assert any("user add" in t for t in texts(at.warning))
