@@ -9,7 +9,7 @@ from app_pages.level_cards import level_cards
 from app_pages.shared import need_assessment, open_store
 from assessment.content import level_names
 from assessment.model import Answer, scoring_values
-from assessment.present import fmt
+from assessment.present import fmt, option_name
 from assessment.questionnaire import LEVEL_COUNT
 from assessment.scoring import score
 from assessment.storage import Conflict, StorageError
@@ -74,7 +74,7 @@ def save(payload: dict) -> None:
     if choice not in (*OPTIONS, None) or not all(isinstance(v, str) for v in fields.values()):
         return
     if changed == "level" and choice is not None:
-        what, unsaved = ("N/A" if choice == NA_OPTION else f"level {choice}"), ""
+        what, unsaved = Answer(qid, None if choice == NA_OPTION else int(choice), choice == NA_OPTION).label, ""
     elif changed == "note" and "note" in fields:
         what, unsaved = "a note", fields["note"]
     elif changed == "evidence" and "evidence_url" in fields:
@@ -217,9 +217,9 @@ def card_data(question) -> dict:  # noqa: ANN001 - a questionnaire Question
             warning += f" Yours, not saved: “{c['unsaved']}”"
     return {
         "id": question.id, "text": question.text, "hint": question.evidence, "value": current["value"],
-        "levels": [{"value": str(i), "name": f"{i} · {names.levels[i].name}", "description": text}
+        "levels": [{"value": str(i), "name": option_name(str(i), names), "description": text}
                    for i, text in enumerate(question.levels)]
-        + [{"value": NA_OPTION, "name": "N/A", "description": "Does not apply to this team"}],
+        + [{"value": NA_OPTION, "name": option_name(NA_OPTION, names), "description": "Does not apply to this team"}],
         "note": current["note"], "evidence": current["evidence"],
         "status": f"✓ Saved at {saved_at[question.id]}" if question.id in saved_at and not warning else "",
         "warning": warning,

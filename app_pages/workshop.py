@@ -16,6 +16,7 @@ import streamlit as st
 from app_pages.shared import need_assessment, open_store
 from assessment import charts
 from assessment.content import level_names
+from assessment.present import option_name
 from assessment.questionnaire import LEVEL_COUNT
 from assessment.storage import StorageError, WorkshopRecord
 from assessment.workshop import NA, choice_label, default_note, summarise, vote_summary
@@ -158,7 +159,7 @@ default_option = summary.default_choice
 with st.form(f"consensus-{ws.id}-{current}"):
     consensus = st.radio("Consensus", options, horizontal=True,
                          index=None if default_option is None else options.index(default_option),
-                         format_func=lambda c: "N/A" if c == NA else f"{c} · {names.levels[int(c)].name}")
+                         format_func=lambda c: option_name(c, names))
     note = st.text_area("Note", value=default_note(summary), help="The participants' comments; edit freely.")
     if st.form_submit_button("Record consensus", type="primary", icon=":material/check:"):
         if consensus is None:

@@ -30,6 +30,11 @@ def level_label(level: int, names: LevelNames) -> str:
     return f"Level {level} ({names.levels[level].name})"
 
 
+def option_name(choice: str, names: LevelNames) -> str:
+    """A level option as the pickers show it: '2 · Repeatable'; 'N/A' for "na"."""
+    return "N/A" if choice == "na" else f"{choice} · {names.levels[int(choice)].name}"
+
+
 def answer_text(question: Question, answer: Answer | None, names: LevelNames) -> dict[str, Any]:
     """How an answer reads in a list of answers: its state (level, na, missing), label and level description."""
     if answer is None or not answer.counts:
