@@ -1,7 +1,7 @@
 """The three PDF reports read back as text: sections, page numbers, and the engine's numbers.
 
 One small database (the mini questionnaire, four departments, one of them assessed twice) and one
-rendering per report kind for the whole module; the CLI variants render in process (CliRunner).
+rendering per report kind for the whole module; the CLI variants render in process (clirunner.py).
 """
 
 from __future__ import annotations
@@ -11,18 +11,21 @@ import io
 import re
 import threading
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
+from clirunner import fails, invoke
 from pypdf import PdfReader
-from typer.testing import CliRunner
 
-from assessment import charts, report
-from assessment.cli import app
+from assessment import charts, report, svg
+from assessment.analysis import analyse
 from assessment.compare import compare, trend
 from assessment.content import level_names
+from assessment.present import department_assessments, fmt
 from assessment.questionnaire import Questionnaire
-from assessment.roadmap import BACKLOG, PHASE_NAMES, PHASES, gap_analysis, plan, targets_for
+from assessment.roadmap import BACKLOG, PHASE_NAMES, PHASES
 from assessment.storage import Store, make_engine
 
 A4 = (595, 842)
@@ -53,8 +56,16 @@ def page_size(pdf: bytes) -> tuple[int, int]:
     return round(float(box.width)), round(float(box.height))
 
 
+class Acme(NamedTuple):
+    """The module's database: one assessment per row of DEPARTMENTS, in that order (`ids`)."""
+
+    store: Store
+    ids: list[int]
+    url: str
+
+
 @pytest.fixture(scope="module")
-def db(tmp_path_factory: pytest.TempPathFactory, mini: Questionnaire) -> dict:
+def acme(tmp_path_factory: pytest.TempPathFactory, mini: Questionnaire) -> Iterator[Acme]:
     path = tmp_path_factory.mktemp("kinds") / "kinds.db"
     store = Store(make_engine(f"sqlite:///{path}"))
     store.upgrade()
@@ -68,32 +79,35 @@ def db(tmp_path_factory: pytest.TempPathFactory, mini: Questionnaire) -> dict:
                 store.save_answer(aid, question.id, level=level, na=level is None, note=f"note on {question.id}")
         ids.append(aid)
     store.set_targets(ids[1], STORED_TARGETS)
-    yield {"store": store, "ids": ids, "url": f"sqlite:///{path}", "mini": mini}
+    yield Acme(store, ids, f"sqlite:///{path}")
     store.engine.dispose()
 
 
 @pytest.fixture(scope="module")
-def single(db: dict) -> dict:
-    store, aid = db["store"], db["ids"][1]
-    record, answers, stored = store.get_assessment(aid), store.answers(aid), store.targets(aid)
-    pdf = report.assessment_pdf(record, answers, targets=stored)
-    values = {k: a.value for k, a in answers.items() if a.na or a.level is not None}
-    analysis = gap_analysis(record.questionnaire, values, targets_for(record.questionnaire, stored))
-    return {"pdf": pdf, "pages": pdf_text(pdf), "record": record, "answers": answers, "stored": stored,
-            "analysis": analysis, "plan": plan(analysis)}
+def single(acme: Acme) -> dict:
+    store, aid = acme.store, acme.ids[1]
+    record = store.load(aid)
+    pdf = report.assessment_pdf(record)
+    whole = analyse(record)
+    return {"pdf": pdf, "pages": pdf_text(pdf), "record": record, "whole": whole, "analysis": whole.gaps,
+            "plan": whole.roadmap}
 
 
 @pytest.fixture(scope="module")
-def comparison(db: dict) -> dict:
-    ids = [db["ids"][i] for i in (1, 2, 3, 4)]
-    pdf = report.comparison_pdf(db["store"], ids, paper="letter")
-    return {"pdf": pdf, "pages": pdf_text(pdf), "result": compare(db["store"].comparable(ids))}
+def comparison(acme: Acme) -> dict:
+    ids = [acme.ids[i] for i in (1, 2, 3, 4)]
+    entries = acme.store.load_many(ids)
+    pdf = report.comparison_pdf(entries, paper="letter")
+    return {"pdf": pdf, "pages": pdf_text(pdf), "result": compare(entries)}
 
 
 @pytest.fixture(scope="module")
-def trend_report(db: dict) -> dict:
-    pdf = report.trend_pdf(db["store"], "platform")  # department names match ignoring case
-    return {"pdf": pdf, "pages": pdf_text(pdf), "result": trend(db["store"].comparable(db["ids"][:2]))}
+def trend_report(acme: Acme) -> dict:
+    store = acme.store
+    _, ids = department_assessments(store.list_assessments(), "platform")  # names match ignoring case
+    entries = store.load_many(ids)
+    pdf = report.trend_pdf(entries)
+    return {"pdf": pdf, "pages": pdf_text(pdf), "result": trend(store.load_many(acme.ids[:2]))}
 
 
 # --- the single-assessment report ---------------------------------------------------------------
@@ -126,16 +140,16 @@ def test_every_number_equals_the_engine(single: dict) -> None:
     analysis, pages = single["analysis"], single["pages"]
     s = analysis.scores
     summary = next(p for p in pages if "Executive summary" in p and "Scores by layer" in p)
-    assert f"Overall {report.fmt(s.overall)} {level_names().name(s.overall)}" in summary
+    assert f"Overall {fmt(s.overall)} {level_names().name(s.overall)}" in summary
     for layer in s.layers.itertuples():
         name = {"alpha": "Alpha", "beta": "Beta"}[layer.layer]
-        assert re.search(rf"{name} {re.escape(report.fmt(layer.score))} ", summary)
+        assert re.search(rf"{name} {re.escape(fmt(layer.score))} ", summary)
         page = next(p for p in pages if p.splitlines()[0] == name)
-        assert squash(f"{name}{report.fmt(layer.score)}{level_names().name(layer.score)}") in squash(page)
+        assert squash(f"{name}{fmt(layer.score)}{level_names().name(layer.score)}") in squash(page)
         for d in s.dimensions[s.dimensions["layer"] == layer.layer].itertuples():
             dim = {x.id: x.name for x in single["record"].questionnaire.dimensions}[d.dimension]
-            target = targets_for(single["record"].questionnaire, single["stored"])[(layer.layer, d.dimension)]
-            assert re.search(rf"{re.escape(dim)} {re.escape(report.fmt(d.score))} \w+ {target} ", page), (dim, page)
+            target = single["whole"].targets[(layer.layer, d.dimension)]
+            assert re.search(rf"{re.escape(dim)} {re.escape(fmt(d.score))} \w+ {target} ", page), (dim, page)
     text = "\n".join(pages)
     by_phase = single["plan"].by_phase()
     for phase in PHASES:
@@ -146,19 +160,18 @@ def test_every_number_equals_the_engine(single: dict) -> None:
 
 def test_executive_summary_has_the_engines_reading_strengths_and_gaps(single: dict) -> None:
     summary = squash(next(p for p in single["pages"] if "Executive summary" in p and "Strengths" in p))
-    assert squash(report.reading("Platform", single["analysis"], single["plan"])) in summary
-    s = single["analysis"].scores
-    for r in report.strengths(s).itertuples():
-        assert squash(report.fmt(r.score)) in summary
+    assert squash(report.reading(single["whole"])) in summary
+    for r in single["whole"].strengths.itertuples():
+        assert squash(fmt(r.score)) in summary
     for g in single["analysis"].dimensions.head(5).itertuples():
-        assert squash(f"{g.dimension_name}{report.fmt(g.score)}{g.target:g}{report.fmt(g.gap)}") in summary
+        assert squash(f"{g.dimension_name}{fmt(g.score)}{g.target:g}{fmt(g.gap)}") in summary
 
 
-def test_an_unanswered_assessment_still_reads(db: dict, mini: Questionnaire) -> None:
-    store = db["store"]
+def test_an_unanswered_assessment_still_reads(acme: Acme, mini: Questionnaire) -> None:
+    store = acme.store
     aid = store.create_assessment("Blank", "Nobody yet", mini)
     try:
-        context = report.build_context(store.get_assessment(aid), {})
+        context = report.build_context(analyse(store.load(aid)))
         assert context["overall"] == "–" and context["strengths"] == [] and "roadmap" not in context["figures"]
         assert context["reading"] == "Nobody yet has not answered any of its 8 questions with a level yet, " \
                                      "so there is no score to read."
@@ -169,7 +182,7 @@ def test_an_unanswered_assessment_still_reads(db: dict, mini: Questionnaire) -> 
 
 
 def test_radar_target_follows_the_stored_targets(single: dict) -> None:
-    context = report.build_context(single["record"], single["answers"], targets=single["stored"])
+    context = report.build_context(single["whole"])
     target = next(t for t in context["figures"]["radar-alpha"].data if t.name == "Target")
     assert list(target.r) == [4, 3, 3, 4]  # governance 4 (stored), monitoring, cost 3, closed polygon
     target = next(t for t in context["figures"]["radar-beta"].data if t.name == "Target")
@@ -177,7 +190,7 @@ def test_radar_target_follows_the_stored_targets(single: dict) -> None:
 
 
 def test_template_places_every_chart_and_nothing_else_is_fetched(single: dict) -> None:
-    context = report.build_context(single["record"], single["answers"], targets=single["stored"])
+    context = report.build_context(single["whole"])
     assert set(context["figures"]) == {"radar-alpha", "gaps-alpha", "radar-beta", "gaps-beta", "roadmap"}
     fetcher = report.RefusingFetcher(assets={key: "<svg xmlns='http://www.w3.org/2000/svg'/>"
                                              for key in context["figures"]})
@@ -219,10 +232,10 @@ def test_comparison_sections_and_numbers(comparison: dict) -> None:
     flat = squash(text)
     for dim in c.pivot.columns:
         name = {d.id: d.name for d in c.questionnaire.dimensions}[dim]
-        scores = "".join(report.fmt(v) for v in c.pivot[dim])
-        deltas = "".join(report.fmt(v, signed=True) for v in c.deltas[dim])
-        assert squash(f"{name}{report.fmt(c.mean[dim])}{scores}") in flat
-        assert squash(f"{name}{report.fmt(c.mean[dim])}{deltas}") in flat
+        scores = "".join(fmt(v) for v in c.pivot[dim])
+        deltas = "".join(fmt(v, signed=True) for v in c.deltas[dim])
+        assert squash(f"{name}{fmt(c.mean[dim])}{scores}") in flat
+        assert squash(f"{name}{fmt(c.mean[dim])}{deltas}") in flat
 
 
 def test_trend_sections_and_numbers(trend_report: dict) -> None:
@@ -233,15 +246,15 @@ def test_trend_sections_and_numbers(trend_report: dict) -> None:
     flat = squash(text)
     for dim in t.scores.columns:
         name = {d.id: d.name for d in t.comparison.questionnaire.dimensions}[dim]
-        assert squash(name + "".join(report.fmt(v) for v in t.scores[dim])) in flat
-        assert squash(name + "".join(report.fmt(v, signed=True) for v in t.changes[dim])) in flat
+        assert squash(name + "".join(fmt(v) for v in t.scores[dim])) in flat
+        assert squash(name + "".join(fmt(v, signed=True) for v in t.changes[dim])) in flat
 
 
-def test_names_in_charts_are_text_not_plotly_markup(db: dict) -> None:
-    context = report.comparison_context(db["store"], db["ids"][1:])
-    svg = charts.to_svg(context["figures"]["radar"])
-    assert "&#60;b&#62;R&amp;D&#60;/b&#62;" in svg  # Plotly would otherwise draw <b> as bold and keep <a> links
-    assert "font-weight:bold" not in svg
+def test_names_in_charts_are_text_not_plotly_markup(acme: Acme) -> None:
+    context = report.comparison_context(acme.store.load_many(acme.ids[1:]))
+    drawn = svg.to_svg(context["figures"]["radar"])
+    assert "&#60;b&#62;R&amp;D&#60;/b&#62;" in drawn  # Plotly would otherwise draw <b> as bold and keep <a> links
+    assert "font-weight:bold" not in drawn
 
 
 def test_fetcher_serves_only_the_reports_own_charts() -> None:
@@ -253,37 +266,34 @@ def test_fetcher_serves_only_the_reports_own_charts() -> None:
     assert [u.split(":")[0] for u in fetcher.refused] == ["report-chart", "https", "file", "data"]
 
 
-def test_trend_of_an_unknown_department_names_the_known_ones(db: dict) -> None:
+def test_trend_of_an_unknown_department_names_the_known_ones(acme: Acme) -> None:
     with pytest.raises(ValueError, match="departments: .*Operations"):
-        report.trend_context(db["store"], "Finance")
+        department_assessments(acme.store.list_assessments(), "Finance")
 
 
-def test_comparison_needs_two(db: dict) -> None:
+def test_comparison_needs_two(acme: Acme) -> None:
     with pytest.raises(ValueError, match="two or more"):
-        report.comparison_context(db["store"], [db["ids"][0]])
+        report.comparison_context(acme.store.load_many([acme.ids[0]]))
 
 
 # --- batch and CLI ---------------------------------------------------------------------------------
 
 
-def test_cli_report_variants(db: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DATABASE_URL", db["url"])
-    runner = CliRunner()
-    ids = [str(i) for i in db["ids"]]
+def test_cli_report_variants(acme: Acme, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", acme.url)
+    ids = [str(i) for i in acme.ids]
     runs = {
         "one.pdf": ["report", ids[0], "-o", str(tmp_path / "one.pdf"), "--paper", "letter"],
         "compare.pdf": ["report", "--compare", ids[0], ids[2], "-o", str(tmp_path / "compare.pdf")],
         "trend.pdf": ["report", "--trend", "Platform", "-o", str(tmp_path / "trend.pdf")],
     }
     for name, args in runs.items():
-        result = runner.invoke(app, args)
-        assert result.exit_code == 0, result.output
+        invoke(*args)
         assert (tmp_path / name).read_bytes().startswith(b"%PDF")
     assert page_size((tmp_path / "one.pdf").read_bytes()) == LETTER
     papers = []  # --all: the wiring and the progress bar; each report's layout is tested above
     monkeypatch.setattr(report, "assessment_pdf", lambda *a, paper, **k: papers.append(paper) or b"%PDF-stub")
-    result = runner.invoke(app, ["report", "--all", "--out-dir", str(tmp_path / "all"), "--paper", "letter"])
-    assert result.exit_code == 0, result.output
+    result = invoke("report", "--all", "--out-dir", str(tmp_path / "all"), "--paper", "letter")
     written = sorted((tmp_path / "all").glob("*.pdf"))
     assert len(written) == len(ids) and f"wrote {len(ids)} report(s)" in result.stdout
     assert "Writing reports" in result.stderr and papers == ["letter"] * len(ids)
@@ -302,20 +312,18 @@ def test_cli_report_variants(db: dict, tmp_path: Path, monkeypatch: pytest.Monke
     (["--trend", "Nobody"], "no assessment for department"),
     (["999"], "no assessment with id 999"),
 ])
-def test_cli_bad_combinations_are_one_line(db: dict, monkeypatch: pytest.MonkeyPatch, args: list[str],
+def test_cli_bad_combinations_are_one_line(acme: Acme, monkeypatch: pytest.MonkeyPatch, args: list[str],
                                            message: str) -> None:
-    monkeypatch.setenv("DATABASE_URL", db["url"])
-    result = CliRunner().invoke(app, ["report", *args])
-    assert result.exit_code == 1
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and message in lines[0], result.stderr
+    monkeypatch.setenv("DATABASE_URL", acme.url)
+    assert message in fails("report", *args)
 
 
-def test_batch_reports_progress(db: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_batch_reports_progress(acme: Acme, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     calls = []
     monkeypatch.setattr(report, "assessment_pdf", lambda *a, **k: b"%PDF-stub")  # the layout is tested above
-    paths = report.batch_reports(db["store"], tmp_path / "out", progress=lambda i, n: calls.append((i, n)))
-    n = len(db["ids"])
+    every = acme.store.load_many(acme.ids)
+    paths = report.batch_reports(every, tmp_path / "out", progress=lambda i, n: calls.append((i, n)))
+    n = len(acme.ids)
     assert calls == [(i, n) for i in range(1, n + 1)] and len(set(paths)) == n
     assert all(p.name.startswith("assessment-") and p.suffix == ".pdf" for p in paths)
 
@@ -324,11 +332,11 @@ def test_batch_reports_progress(db: dict, tmp_path: Path, monkeypatch: pytest.Mo
 
 
 def test_fmt_is_the_one_number_format() -> None:
-    assert report.fmt(2.449) == "2.4"
-    assert report.fmt(float("nan")) == "–" and report.fmt(None) == "–"
-    assert report.fmt(0.3, signed=True) == "+0.3" and report.fmt(-0.04, signed=True) == "+0.0"
-    assert report.fmt(-0.25, signed=True) == "-0.2"
-    assert report.fmt(0.954, percent=True) == "95%"
+    assert fmt(2.449) == "2.4"
+    assert fmt(float("nan")) == "–" and fmt(None) == "–"
+    assert fmt(0.3, signed=True) == "+0.3" and fmt(-0.04, signed=True) == "+0.0"
+    assert fmt(-0.25, signed=True) == "-0.2"
+    assert fmt(0.954, percent=True) == "95%"
 
 
 def test_chart_renderer_gives_each_thread_its_own_figure() -> None:
@@ -338,22 +346,22 @@ def test_chart_renderer_gives_each_thread_its_own_figure() -> None:
     results: dict[str, str] = {}
 
     def draw(name: str) -> None:
-        results[name] = charts.to_svg(figures[name], width=300, height=300)
+        results[name] = svg.to_svg(figures[name], width=300, height=300)
 
     threads = [threading.Thread(target=draw, args=(name,)) for name in figures]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    for name, svg in results.items():
-        assert svg.startswith("<svg") and f"chart-{name}" in svg
-        assert all(f"chart-{other}" not in svg for other in figures if other != name)
+    for name, drawn in results.items():
+        assert drawn.startswith("<svg") and f"chart-{name}" in drawn
+        assert all(f"chart-{other}" not in drawn for other in figures if other != name)
 
 
 def test_lean_svg_is_the_same_picture_in_fewer_nodes() -> None:
     """The PDF's charts: Plotly's shapes and labels without its empty groups, styles and invisible shapes."""
-    raw = charts.to_svg(charts.gap_bars(["Data quality", "Cost optimisation"], [1.2, 3.0], [3, 2]))
-    lean = charts.lean_svg(raw)
+    raw = svg.to_svg(charts.gap_bars(["Data quality", "Cost optimisation"], [1.2, 3.0], [3, 2]))
+    lean = svg.lean_svg(raw)
 
     def texts(svg: str) -> list[str]:
         return [t.text for t in ET.fromstring(svg).iter("{http://www.w3.org/2000/svg}text")]

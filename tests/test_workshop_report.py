@@ -11,8 +11,7 @@ from assessment.report import assessment_pdf, vote_summaries
 from assessment.storage import Store
 
 
-def test_vote_distribution_and_disagreement_in_the_appendix(tmp_path, mini: Questionnaire) -> None:  # noqa: ANN001
-    store = Store.open(f"sqlite:///{tmp_path / 'w.db'}")
+def test_vote_distribution_and_disagreement_in_the_appendix(store: Store, mini: Questionnaire) -> None:
     aid = store.create_assessment("Workshop day", "Platform", mini)
     ws = store.open_workshop(aid)
     question = mini.questions[0].id
@@ -30,4 +29,3 @@ def test_vote_distribution_and_disagreement_in_the_appendix(tmp_path, mini: Ques
     assert "Workshop: 3 votes" in text
     assert "the room disagreed" in text
     assert "Ann" not in text.split("Appendix")[-1]  # who voted what never appears
-    store.engine.dispose()
