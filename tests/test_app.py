@@ -136,6 +136,12 @@ def test_the_open_assessment_survives_navigation_that_drops_the_url(aid: int) ->
 # --- answering -------------------------------------------------------------------------------
 
 
+def show_layer(at: AppTest, layer: str) -> AppTest:
+    """Pick a layer in the Questionnaire's layer control."""
+    at.button_group(key="layer-step").set_value(layer)
+    return run(at)
+
+
 def test_choosing_a_level_saves_it_at_once(app_store: Store, aid: int) -> None:
     at = app(aid, page=QUESTIONNAIRE)
     choose(at, "alpha.governance.q1", "2")
@@ -337,13 +343,20 @@ def test_a_note_that_meets_a_conflict_is_kept_in_the_warning(app_store: Store, a
     assert (saved.level, saved.note) == (3, "mine, typed in the room")  # a note keeps their level
 
 
+def test_a_change_made_elsewhere_and_then_shown_here_is_not_a_conflict(app_store: Store, aid: int) -> None:
+    """Once the page has run again and shows their answer, changing it is a plain edit, not a clash."""
+    qid = "alpha.governance.q1"
+    app_store.save_answer(aid, qid, level=1)
+    at = app(aid, page=QUESTIONNAIRE)
+    app_store.save_answer(aid, qid, level=3, answered_by="Grace")
+    at.run()  # the page runs again (another click, a reload): it now shows level 3
+    assert value(at, qid) == "3"
+    choose(at, qid, "2")
+    assert cards(at)[qid]["warning"] == ""
+    assert (app_store.answers(aid)[qid].level, app_store.answers(aid)[qid].version) == (2, 3)
+
+
 # --- dimension navigation ------------------------------------------------------------------------
-
-
-def show_layer(at: AppTest, layer: str) -> AppTest:
-    """Pick a layer in the Questionnaire's layer control."""
-    at.button_group(key="layer-step").set_value(layer)
-    return run(at)
 
 
 def test_next_and_previous_walk_through_the_layers_then_the_dimensions(aid: int) -> None:
@@ -470,16 +483,3 @@ def test_results_without_any_level_say_there_is_nothing_to_score(app_store: Stor
     at = app(aid, page=RESULTS)
     assert any("nothing to score" in t for t in texts(at.info))
     assert not at.metric and not at.get("download_button")
-
-
-def test_a_change_made_elsewhere_and_then_shown_here_is_not_a_conflict(app_store: Store, aid: int) -> None:
-    """Once the page has run again and shows their answer, changing it is a plain edit, not a clash."""
-    qid = "alpha.governance.q1"
-    app_store.save_answer(aid, qid, level=1)
-    at = app(aid, page=QUESTIONNAIRE)
-    app_store.save_answer(aid, qid, level=3, answered_by="Grace")
-    at.run()  # the page runs again (another click, a reload): it now shows level 3
-    assert value(at, qid) == "3"
-    choose(at, qid, "2")
-    assert cards(at)[qid]["warning"] == ""
-    assert (app_store.answers(aid)[qid].level, app_store.answers(aid)[qid].version) == (2, 3)
