@@ -181,6 +181,14 @@ def _kaleido_class() -> type:
     return _ReusingKaleido if hasattr(kaleido.Kaleido, "_return_kaleido_tab") else kaleido.Kaleido
 
 
+@cache
+def print_template() -> dict:
+    """Plotly's default template as plain data: every printed chart is drawn with it."""
+    import plotly.io as pio
+
+    return pio.templates["plotly"].to_plotly_json()
+
+
 class ChartRenderer:
     """One kaleido Chromium for the process, driven by an event loop in its own thread.
 
@@ -214,6 +222,9 @@ class ChartRenderer:
     def submit(self, fig: go.Figure, width: int = 760, height: int | None = None, *, lean: bool = False) -> Future:
         """Queue a figure; the future's result is its SVG text (`lean_svg`'d with `lean`)."""
         spec = fig.to_dict()  # here, in the caller's thread: figures are not thread-safe
+        # A figure takes the process's default template when it is built, and importing Streamlit makes
+        # that Streamlit's: the printed charts always use Plotly's own, so the app's PDF is the CLI's.
+        spec.setdefault("layout", {})["template"] = print_template()
         return self._run(self._svg(spec, width, int(height or fig.layout.height or 460), lean))
 
     def close(self) -> None:

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import http.server
 import io
+import re
 import threading
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 
 import pytest
@@ -109,3 +111,20 @@ def test_template_escapes_notes(report) -> None:
     assert "<script>" not in html
     assert "&lt;script&gt;" in html
     assert '<img src="file:' not in html
+
+
+def test_printed_charts_do_not_take_streamlits_plotly_template(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Importing Streamlit makes its Plotly template the default: the app's PDF must still be the CLI's."""
+    import plotly.io as pio
+    import streamlit  # noqa: F401 - sets pio.templates.default to "streamlit"
+
+    from assessment import charts, svg
+
+    def drawn(template: str) -> str:
+        monkeypatch.setattr(pio.templates, "default", template)
+        out = svg.to_svg(charts.gap_bars(["Data quality", "Cost optimisation"], [1.2, 3.0], [3, 2]))
+        uid = re.search(r'id="defs-(\w+)"', out)[1]  # each drawing has its own random ids
+        # the picture as the PDF draws it (no classes), attributes in one order (Chromium's order varies)
+        return ET.canonicalize(svg.lean_svg(out.replace(uid, "UID")))
+
+    assert drawn("streamlit") == drawn("plotly")
