@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from browser import patient, serve_app
 from playwright.sync_api import Page
 from sqlalchemy import create_engine, text
@@ -106,6 +105,8 @@ def app_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     and the like stay): load_all() refuses every questionnaire when one file fails, and the built-in
     content changes independently of these tests.
     """
+    import streamlit as st  # here, not at the top: importing Streamlit changes Plotly's default template
+
     builtin = tmp_path / "builtin"
     builtin.mkdir()
     for f in content.DEFAULT_FOLDER.glob("*.y*ml"):
