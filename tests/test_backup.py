@@ -10,12 +10,12 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from clirunner import invoke
 
 from assessment import exchange
 from assessment.model import Assessment, AssessmentDump
 from assessment.questionnaire import Questionnaire, to_snapshot
 from assessment.storage import StorageError, Store, make_engine
-from tests.test_exchange import cli
 
 
 def populate(store: Store, q: Questionnaire) -> list[int]:
@@ -179,20 +179,21 @@ def test_cli_backup_and_restore(cli_store: Store, mini: Questionnaire, tmp_path:
     populate(cli_store, mini)
     before = everything(cli_store)
     target = tmp_path / f"backup{suffix}"
-    assert cli("db", "backup", str(target))[1] == f"backed up 2 assessment(s) to {target}\n"
-    code, _, err = cli("db", "backup", str(target), ok=False)
+    assert invoke("db", "backup", str(target)).stdout == f"backed up 2 assessment(s) to {target}\n"
+    result = invoke("db", "backup", str(target), ok=False)
+    code, _, err = result.exit_code, result.stdout, result.stderr
     assert code == 1 and "exists; choose another name or overwrite it with --force" in err
-    cli("db", "backup", str(target), "--force")
-    assert "already holds 2 assessment(s)" in cli("db", "restore", str(target), ok=False)[2]
-    assert "restored 2 assessment(s)" in cli("db", "restore", str(target), "--force")[1]
+    invoke("db", "backup", str(target), "--force")
+    assert "already holds 2 assessment(s)" in invoke("db", "restore", str(target), ok=False).stderr
+    assert "restored 2 assessment(s)" in invoke("db", "restore", str(target), "--force").stdout
     assert everything(cli_store) == before
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
-    cli("db", "restore", str(target))
+    invoke("db", "restore", str(target))
     other = Store.open()
     assert everything(other) == before
     other.engine.dispose()
 
 
 def test_cli_backup_names_and_missing_files(cli_store: Store, tmp_path: Path) -> None:
-    assert "name the backup FILE.json" in cli("db", "backup", str(tmp_path / "b.zip"), ok=False)[2]
-    assert "no such file" in cli("db", "restore", str(tmp_path / "none.json"), ok=False)[2]
+    assert "name the backup FILE.json" in invoke("db", "backup", str(tmp_path / "b.zip"), ok=False).stderr
+    assert "no such file" in invoke("db", "restore", str(tmp_path / "none.json"), ok=False).stderr

@@ -10,10 +10,9 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from clirunner import invoke
 
 from assessment import content
-from assessment.cli import app
 from assessment.content import DEFAULT_FOLDER, level_names, load_all, nist_ai_rmf, objectives
 from assessment.crosswalk import crosswalk_rows, function_coverage, unknown_subcategories
 from assessment.questionnaire import Questionnaire, QuestionnaireError, combine
@@ -90,17 +89,16 @@ def test_crosswalk_covers_all_four_functions(builtin: list[Questionnaire]) -> No
 
 
 def test_crosswalk_cli_formats() -> None:
-    runner = CliRunner()
-    data = json.loads(runner.invoke(app, ["crosswalk", "--format", "json"]).stdout)
+    data = json.loads(invoke("crosswalk", "--format", "json").stdout)
     assert {c["function"] for c in data["coverage"]} == {"GOVERN", "MAP", "MEASURE", "MANAGE"}
     assert all(re.match(r"^(GOVERN|MAP|MEASURE|MANAGE) \d+\.\d+$", r["subcategory"]) for r in data["rows"])
-    csv = runner.invoke(app, ["crosswalk", "--format", "csv"])
+    csv = invoke("crosswalk", "--format", "csv")
     assert csv.exit_code == 0
     assert csv.stdout.splitlines()[0] == "question_id,layer,dimension,function,subcategory"
 
 
 def test_validate_json_coverage_matches(builtin: list[Questionnaire]) -> None:
-    data = json.loads(CliRunner().invoke(app, ["validate", "--json"]).stdout)
+    data = json.loads(invoke("validate", "--json").stdout)
     assert data["ok"]
     by_id = {q["id"]: q for q in data["questionnaires"]}
     for q in builtin:
@@ -228,11 +226,10 @@ def test_tables_load_once_and_from_another_file(tmp_path: Path) -> None:
 
 # --- the CLI's validate -------------------------------------------------------------------------
 
-runner = CliRunner()
 
 
 def test_cli_validate_ok_json() -> None:
-    result = runner.invoke(app, ["validate", str(DATA / "mini.yaml"), "--json"])
+    result = invoke("validate", str(DATA / "mini.yaml"), "--json", ok=False)
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["ok"] is True and data["errors"] == []
@@ -245,23 +242,23 @@ def test_cli_validate_ok_json() -> None:
 def test_cli_validate_errors(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text(BROKEN)
-    result = runner.invoke(app, ["validate", str(bad)])
+    result = invoke("validate", str(bad), ok=False)
     assert result.exit_code == 1
     assert "questions[2].levels: expected 5 levels, got 4" in result.stderr
     assert "Traceback" not in result.output
-    data = json.loads(runner.invoke(app, ["validate", str(bad), "--json"]).stdout)
+    data = json.loads(invoke("validate", str(bad), "--json", ok=False).stdout)
     assert data["ok"] is False
     (err,) = data["errors"]
     assert err["field"] == "questions[2].levels" and isinstance(err["line"], int)
 
 
 def test_cli_validate_folder_reports_broken_and_good_files(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["validate", str(team_folder(tmp_path / "team"))])
+    result = invoke("validate", str(team_folder(tmp_path / "team")), ok=False)
     assert result.exit_code == 1
     assert result.stdout.splitlines() == ["ok: good-a 0.1: 8 questions", "ok: good-b 0.1: 8 questions"]
     assert [line.split(":")[0].rsplit("/", 1)[-1] for line in result.stderr.splitlines()] == [
         "c-broken.yaml", "d-syntax.yaml"]
     empty = tmp_path / "empty"
     empty.mkdir()
-    nothing = runner.invoke(app, ["validate", str(empty)])
+    nothing = invoke("validate", str(empty), ok=False)
     assert nothing.exit_code == 1 and "no questionnaire files found" in nothing.stderr

@@ -18,11 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from clirunner import invoke
 from openpyxl import Workbook, load_workbook
-from typer.testing import CliRunner
 
 from assessment import exchange
-from assessment.cli import app
 from assessment.exchange import ImportedAssessment, ImportError_
 from assessment.model import Answer, Assessment, AssessmentDetails, scoring_values
 from assessment.questionnaire import Questionnaire, to_snapshot
@@ -380,26 +379,19 @@ def test_every_format_round_trips_through_the_store(store: Store, mini: Question
 # --- the command line ---------------------------------------------------------------------
 
 
-runner = CliRunner()
-
-
-def cli(*args: str, ok: bool = True) -> tuple[int, str, str]:
-    result = runner.invoke(app, list(args))
-    if ok:
-        assert result.exit_code == 0, result.output
-    return result.exit_code, result.stdout, result.stderr
 
 
 def test_cli_export_import_every_format(cli_store: Store, mini: Questionnaire, tmp_path: Path) -> None:
     aid = filled(cli_store, mini)
     for fmt in exchange.FORMATS:
         out = tmp_path / f"a.{fmt}"
-        assert cli("export", str(aid), "--format", fmt, "-o", str(out))[1] == f"wrote {out}\n"
-        new_id = int(cli("import", str(out))[1].splitlines()[-1])
+        assert invoke("export", str(aid), "--format", fmt, "-o", str(out)).stdout == f"wrote {out}\n"
+        new_id = int(invoke("import", str(out)).stdout.splitlines()[-1])
         assert stored_scores(cli_store, new_id) == stored_scores(cli_store, aid)
-    _, text, _ = cli("export", str(aid), "--format", "csv")  # CSV to stdout
+    text = invoke("export", str(aid), "--format", "csv").stdout  # CSV to stdout
     assert text.startswith("assessment,department,")
-    code, _, err = cli("export", str(aid), "--format", "xlsx", ok=False)
+    result = invoke("export", str(aid), "--format", "xlsx", ok=False)
+    code, _, err = result.exit_code, result.stdout, result.stderr
     assert code == 1 and "-o FILE.xlsx" in err
 
 
@@ -409,25 +401,27 @@ def test_cli_bad_import_lists_errors_and_imports_nothing(cli_store: Store, mini:
     text = export_stored(cli_store, aid, "csv").decode("utf-8-sig")
     bad = tmp_path / "bad.csv"
     bad.write_text(text.replace(",4,Optimised,", ",9,Optimised,").replace("beta.cost.q1", "nope"), encoding="utf-8")
-    code, out, err = cli("import", str(bad), ok=False)
+    result = invoke("import", str(bad), ok=False)
+    code, out, err = result.exit_code, result.stdout, result.stderr
     assert code == 1 and out == ""
     assert "row 3, column level: '9' is not a level" in err and "row 9, column question_id: unknown" in err
     big = tmp_path / "big.json"
     with big.open("wb") as f:
         f.truncate(50 * 1024 * 1024)
-    assert "the limit is 20 MB" in cli("import", str(big), ok=False)[2]
+    assert "the limit is 20 MB" in invoke("import", str(big), ok=False).stderr
     assert [a.id for a in cli_store.list_assessments()] == [aid]
 
 
 def test_cli_final_assessment_refuses_edits_and_says_so(cli_store: Store, mini: Questionnaire) -> None:
     aid = filled(cli_store, mini)
-    assert "is final" in cli("finalise", str(aid))[1]
-    code, _, err = cli("targets", str(aid), "--set", "alpha.cost=4", ok=False)
+    assert "is final" in invoke("finalise", str(aid)).stdout
+    result = invoke("targets", str(aid), "--set", "alpha.cost=4", ok=False)
+    code, _, err = result.exit_code, result.stdout, result.stderr
     assert code == 1 and f"assessment {aid} is final and read-only" in err
     with pytest.raises(ReadOnly, match="final and read-only; reopen it as a draft first"):
         cli_store.save_answer(aid, "alpha.cost.q1", level=4)
     assert cli_store.answers(aid)["alpha.cost.q1"].level == 0
-    assert "draft again" in cli("reopen", str(aid))[1]
-    cli("targets", str(aid), "--set", "alpha.cost=4")
+    assert "draft again" in invoke("reopen", str(aid)).stdout
+    invoke("targets", str(aid), "--set", "alpha.cost=4")
     assert cli_store.targets(aid)[("alpha", "cost")] == 4
-    assert "no assessment with id 999" in cli("finalise", "999", ok=False)[2]
+    assert "no assessment with id 999" in invoke("finalise", "999", ok=False).stderr

@@ -173,9 +173,8 @@ class StoreBase:
         try:
             upgrade_to_head(self.engine)
         except OperationalError as exc:
-            raise StorageError(
-                f"cannot open the database {describe_url(str(self.engine.url))}: {exc.orig}".strip()
-            ) from None
+            reason = " ".join(str(exc.orig).split())  # the driver's message on one line (psycopg's has two)
+            raise StorageError(f"cannot open the database {describe_url(str(self.engine.url))}: {reason}") from None
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:
