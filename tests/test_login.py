@@ -20,11 +20,10 @@ from clirunner import invoke
 from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
 
-import assessment.storage as storage
 from assessment.access import sso_allowed
 from assessment.migrations import alembic_config, current_revision
 from assessment.questionnaire import Questionnaire
-from assessment.storage import NotFound, StorageError, Store, login_lifetime, make_engine
+from assessment.storage import NotFound, StorageError, Store, accounts, login_lifetime, make_engine
 
 pytestmark = pytest.mark.usefixtures("app_env")
 
@@ -90,7 +89,7 @@ def test_only_the_tokens_hash_is_stored(ada: Store) -> None:
 def test_an_expired_session_names_nobody_and_is_deleted(ada: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     token = ada.start_login_session("ada", lifetime=dt.timedelta(hours=12))
     later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=12, seconds=1)
-    monkeypatch.setattr(storage, "_now", lambda: later)
+    monkeypatch.setattr(accounts, "_now", lambda: later)  # the login clock
     assert ada.user_for_token(token) is None
     with ada.engine.connect() as conn:
         assert conn.execute(text("select count(*) from login_sessions")).scalar() == 0
@@ -259,7 +258,7 @@ def test_a_logout_elsewhere_or_an_expiry_ends_this_session_at_its_next_run(
 
     log_in(at)
     later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=13)
-    monkeypatch.setattr(storage, "_now", lambda: later)
+    monkeypatch.setattr(accounts, "_now", lambda: later)  # the login clock
     at.run()
     assert texts(at.title) == ["Facilitator login"]
 

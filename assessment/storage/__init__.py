@@ -21,7 +21,6 @@ from assessment.storage.accounts import Accounts
 from assessment.storage.assessments import Assessments
 from assessment.storage.backup import Backup
 from assessment.storage.engine import (
-    _now,  # noqa: F401 - the clock tests move (accounts.py reads it here)
     data_dir,
     database_url,
     describe_url,

@@ -11,16 +11,9 @@ import secrets
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from assessment.storage.engine import StoreBase, _aware, login_lifetime
+from assessment.storage.engine import StoreBase, _aware, _now, login_lifetime
 from assessment.storage.errors import NotFound, StorageError
 from assessment.storage.schema import login_sessions, users
-
-
-def _now() -> dt.datetime:
-    # Read through the package: tests move the clock with monkeypatch.setattr(assessment.storage, "_now", …).
-    from assessment import storage
-
-    return storage._now()
 
 
 def _token_hash(token: str) -> str:
