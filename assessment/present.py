@@ -6,6 +6,7 @@ Pure: values in, text or ids out.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -13,6 +14,23 @@ import pandas as pd
 
 from assessment.model import Answer, AssessmentDetails
 from assessment.questionnaire import LevelNames, Question
+
+
+_MARKUP = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation character
+
+
+def plain(text: object) -> str:
+    """Untrusted text (a name, a note, a comment, an imported title) for Streamlit's Markdown, shown as typed.
+
+    Markdown would fetch `![x](http://…)` as an image on the projected screen, make links clickable,
+    turn `https://…` and `www.…` into links, `:red[…]` into colour and `$…$` into formulas. Every ASCII
+    punctuation character is backslash-escaped (CommonMark allows that for each of them), which breaks
+    every such construct; line breaks are kept as Markdown line breaks; control characters go.
+    Use it for every user-supplied value that reaches `st.markdown`, `st.caption`, `st.info`… and labels.
+    """
+    cleaned = "".join(ch for ch in str(text) if ch in "\n\t" or ch.isprintable())
+    lines = [_MARKUP.sub(r"\\\1", line.strip()) for line in cleaned.splitlines()] or [""]
+    return "  \n".join(lines)
 
 
 def fmt(value: float | None, digits: int = 1, *, signed: bool = False, percent: bool = False) -> str:

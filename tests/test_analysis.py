@@ -79,3 +79,13 @@ def test_the_pure_modules_load_no_database_and_nothing_loads_streamlit() -> None
             elif isinstance(node, ast.ImportFrom) and node.module:
                 imported.add((path.name, node.module.split(".")[0]))
     assert [(name, module) for name, module in imported if module == "streamlit"] == []
+
+
+def test_plain_text_breaks_every_markdown_construct() -> None:
+    from assessment.present import plain
+
+    assert plain("![x](http://127.0.0.1:9/a.png)") == r"\!\[x\]\(http\:\/\/127\.0\.0\.1\:9\/a\.png\)"
+    assert "https\\:" in plain("see https://evil.example") and "www\\.evil" in plain("www.evil.com")
+    assert plain(":red[big] $x$ <b>") == r"\:red\[big\] \$x\$ \<b\>"
+    assert plain("one\n  two\x07") == "one  \ntwo"  # line breaks kept, no indented code block, no control chars
+    assert plain(42) == "42"
