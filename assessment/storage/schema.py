@@ -148,5 +148,18 @@ login_sessions = Table(
     Column("expires_at", DateTime(timezone=True), nullable=False, index=True),
 )
 
+# Failed facilitator logins (migration 0004): kept in the database so every app server sharing it throttles
+# the same guesses. `account` is the name as typed (unknown names too, so throttling reveals nothing);
+# `client_key` is the client's address or a per-session fallback. Rows older than the window are purged.
+login_attempts = Table(
+    "login_attempts", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("account", String(100), nullable=False),
+    Column("client_key", String(200), nullable=False),
+    Column("attempted_at", DateTime(timezone=True), nullable=False, index=True),
+    Index("ix_login_attempts_account_time", "account", "attempted_at"),
+    Index("ix_login_attempts_client_time", "client_key", "attempted_at"),
+)
+
 DEFAULT_ORGANISATION = "My organisation"
 DEFAULT_LOGIN_HOURS = 12.0  # a workshop day
