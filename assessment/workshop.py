@@ -9,6 +9,7 @@ A vote is one choice per participant and question: a level "0"–"4", "na" (not 
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import math
 import secrets
 import statistics
@@ -20,7 +21,7 @@ from assessment.questionnaire import LEVEL_COUNT
 
 # No 0/O, 1/I/L: a code read off a projector or typed on a phone is not mistyped.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-CODE_LENGTH = 6  # 31**6 ≈ 8.9e8 codes; with JOIN_LIMIT failed tries a minute, guessing is hopeless
+CODE_LENGTH = 8  # 31**8 ≈ 8.5e11 codes: JOIN_FAILURE_BUDGET guesses find one with odds below 1e-9
 
 NA = "na"
 UNKNOWN = "unknown"
@@ -30,6 +31,13 @@ DISAGREEMENT_RANGE = 2  # levels between the lowest and the highest vote that ca
 
 JOIN_LIMIT = 10  # failed join attempts per client key ...
 JOIN_WINDOW = dt.timedelta(minutes=1)  # ... in this window
+# Wrong codes from every client together, counted from the moment a workshop's doors opened: past this
+# budget its code admits nobody (so guessing ends there) until the facilitator reopens the doors, which
+# draws a new code. 500 guesses over 31**8 codes succeed with odds of 6e-10.
+JOIN_FAILURE_BUDGET = 500
+JOINS_PER_CLIENT = 3  # participants one client address may add to one workshop (a phone and two spares)
+JOIN_ATTEMPT_RETENTION = dt.timedelta(days=1)  # failed attempts older than this are purged
+TRUSTED_PROXIES_ENV = "ASSESSMENT_TRUSTED_PROXIES"  # comma-separated IPs or CIDRs of reverse proxies
 
 
 def new_code(length: int = CODE_LENGTH) -> str:
@@ -163,3 +171,71 @@ def retry_after(
         return 0.0
     oldest_that_counts = recent[-limit]
     return max(0.0, (oldest_that_counts + window - now).total_seconds())
+
+
+def participant_label(name: str, number: int) -> str:
+    """How the facilitator's room list names a participant: their name, or 'anonymous #3' (by join order)."""
+    return name or f"anonymous #{number}"
+
+
+# --- the client's address behind reverse proxies ---------------------------------------------------
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+LOOPBACK = "127.0.0.1"  # Streamlit reports a client on the loopback interface as no address at all
+
+
+def trusted_proxies(setting: str) -> list[Network]:
+    """ASSESSMENT_TRUSTED_PROXIES ('10.0.0.5, 10.1.0.0/16, ::1') as networks; ValueError names a bad entry."""
+    found = []
+    for entry in (e.strip() for e in setting.split(",")):
+        if not entry:
+            continue
+        try:
+            found.append(ipaddress.ip_network(entry, strict=False))
+        except ValueError:
+            raise ValueError(f"{TRUSTED_PROXIES_ENV}: {entry!r} is not an IP address or CIDR network") from None
+    return found
+
+
+def _address(entry: str) -> IPAddress | None:
+    """One X-Forwarded-For entry ('1.2.3.4', '1.2.3.4:5678', '[2001:db8::1]:443', '2001:db8::1') or None."""
+    entry = entry.strip()
+    if entry.startswith("[") and "]" in entry:
+        entry = entry[1:entry.index("]")]
+    elif entry.count(":") == 1:
+        entry = entry.split(":", 1)[0]
+    try:
+        return ipaddress.ip_address(entry)
+    except ValueError:
+        return None
+
+
+def client_address(peer: str | None, forwarded_for: Sequence[str], trusted: Sequence[Network]) -> str:
+    """The client's address: the TCP peer, or, when the peer is a trusted proxy, the right-most address
+    in X-Forwarded-For that is not a trusted proxy.
+
+    A client writes any X-Forwarded-For it likes; each proxy appends the address it saw. So only entries
+    appended by trusted proxies are believed: walk from the peer leftwards while the address is trusted.
+    `peer` None is the loopback interface (Streamlit's way of saying so). An entry that is not an address
+    stops the walk at the last trusted proxy, whose address is then the key (shared, never spoofed).
+    """
+    current = _address(peer or LOOPBACK) or ipaddress.ip_address(LOOPBACK)
+    chain = [e for header in forwarded_for for e in header.split(",") if e.strip()]
+    while any(current in net for net in trusted) and chain:
+        previous = _address(chain.pop())
+        if previous is None:
+            break
+        current = previous
+    return str(current)
+
+
+def client_key(address: str) -> str:
+    """Whom join attempts and joins are counted against: 'ip:ADDRESS', an IPv6 client by its /64 network
+    (one household or phone gets a whole /64, and could otherwise take a fresh key for every try)."""
+    ip = ipaddress.ip_address(address)
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return f"ip:{ip.ipv4_mapped}"
+        return f"ip:{ipaddress.ip_network(f'{ip}/64', strict=False)}"
+    return f"ip:{ip}"

@@ -9,12 +9,24 @@ import datetime as dt
 import threading
 
 import pytest
+from alembic import command
 from apptest import WORKSHOP, app, by_label, metric, session, texts
+from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
 
 from assessment import workshop as w
+from assessment.migrations import alembic_config, current_revision
 from assessment.questionnaire import Questionnaire
-from assessment.storage import NotFound, RateLimited, StorageError, Store, VotingClosed, make_engine
+from assessment.storage import (
+    JoinRefused,
+    NotFound,
+    RateLimited,
+    StorageError,
+    Store,
+    VotingClosed,
+    join_attempts,
+    make_engine,
+)
 from assessment.workshop import Vote
 
 Q1, Q2 = "alpha.governance.q1", "alpha.governance.q2"
@@ -31,7 +43,8 @@ def votes(*choices: str, question: str = Q1) -> list[Vote]:
 def test_codes_use_the_unambiguous_alphabet_and_differ() -> None:
     codes = {w.new_code() for _ in range(200)}
     assert len(codes) == 200
-    assert all(len(c) == 6 and set(c) <= set(w.CODE_ALPHABET) for c in codes)
+    assert all(len(c) == 8 and set(c) <= set(w.CODE_ALPHABET) for c in codes)
+    assert len(w.CODE_ALPHABET) ** w.CODE_LENGTH > 10**11  # 8.5e11: the budget's guesses find one with odds 6e-10
     assert not set("01OIL") & set(w.CODE_ALPHABET)
 
 
@@ -87,6 +100,48 @@ def test_rate_limit_over_a_sliding_window() -> None:
     assert w.retry_after(ten, T0 + 10 * sec) == 50.0
     assert w.retry_after(ten, T0 + 60 * sec) == 0.0  # T0 left the window: 9 remain
     assert w.retry_after([T0 - 2 * w.JOIN_WINDOW] * 50, T0) == 0.0  # old attempts do not count
+
+
+def test_trusted_proxies_are_read_from_the_setting() -> None:
+    nets = w.trusted_proxies(" 10.0.0.5, 10.1.0.0/16 ,,::1 ")
+    assert [str(n) for n in nets] == ["10.0.0.5/32", "10.1.0.0/16", "::1/128"]
+    assert w.trusted_proxies("") == []
+    with pytest.raises(ValueError, match="ASSESSMENT_TRUSTED_PROXIES: 'proxy.example' is not an IP"):
+        w.trusted_proxies("10.0.0.5, proxy.example")
+
+
+PROXY = w.trusted_proxies("10.0.0.5, 10.1.0.0/16")
+
+
+@pytest.mark.parametrize(("peer", "forwarded", "trusted", "client"), [
+    ("192.0.2.7", [], PROXY, "192.0.2.7"),  # no proxy in between
+    ("192.0.2.7", ["203.0.113.9"], PROXY, "192.0.2.7"),  # an untrusted peer's header is ignored
+    ("10.0.0.5", ["203.0.113.9"], [], "10.0.0.5"),  # nobody trusted: the proxy itself (the default)
+    ("10.0.0.5", ["203.0.113.9"], PROXY, "203.0.113.9"),  # behind the trusted proxy
+    ("10.0.0.5", ["1.1.1.1, 203.0.113.9"], PROXY, "203.0.113.9"),  # the client's own forged entry is skipped
+    ("10.0.0.5", ["1.1.1.1", "203.0.113.9, 10.1.2.3"], PROXY, "203.0.113.9"),  # two trusted hops, two headers
+    ("10.0.0.5", ["203.0.113.9:51234"], PROXY, "203.0.113.9"),  # a port is not part of the address
+    ("10.0.0.5", ["[2001:db8::1]:443"], PROXY, "2001:db8::1"),
+    ("10.0.0.5", ["evil, 10.1.2.3"], PROXY, "10.1.2.3"),  # garbage stops at the last trusted hop
+    ("10.0.0.5", [], PROXY, "10.0.0.5"),  # a trusted proxy that sent no header
+    (None, ["203.0.113.9"], w.trusted_proxies("127.0.0.1"), "203.0.113.9"),  # a proxy on loopback
+    (None, ["203.0.113.9"], PROXY, "127.0.0.1"),  # loopback, not trusted: every local client shares a key
+])
+def test_the_client_address_is_the_right_most_untrusted_one(
+    peer: str | None, forwarded: list[str], trusted: list, client: str,
+) -> None:
+    assert w.client_address(peer, forwarded, trusted) == client
+
+
+def test_client_keys_group_ipv6_by_its_64_network() -> None:
+    assert w.client_key("203.0.113.9") == "ip:203.0.113.9"
+    assert w.client_key("2001:db8:1:2:aaaa::1") == w.client_key("2001:db8:1:2:bbbb::9") == "ip:2001:db8:1:2::/64"
+    assert w.client_key("::ffff:203.0.113.9") == "ip:203.0.113.9"
+
+
+def test_participants_are_named_or_numbered() -> None:
+    assert w.participant_label("Ada", 0) == "Ada"
+    assert w.participant_label("", 2) == "anonymous #2"
 
 
 # --- storage, on SQLite and PostgreSQL ----------------------------------------------------------
@@ -177,6 +232,143 @@ def test_failed_joins_are_rate_limited_per_client(store: Store, ws: int) -> None
         store.join(store.workshop(ws).code, client_key="ip:10.0.0.9")  # even the right code waits
     assert 0 < exc.value.retry_after <= 60
     assert store.join(store.workshop(ws).code, client_key="ip:10.0.0.10")  # another client is not held up
+
+
+def test_a_wrong_code_from_one_client_never_blocks_another_clients_right_code(store: Store, ws: int) -> None:
+    # behind a trusted proxy every client has its own key: a guesser's wrong codes count against it alone
+    for _ in range(w.JOIN_LIMIT * 3):
+        with pytest.raises((NotFound, RateLimited)):
+            store.join("WRONG123", client_key="ip:203.0.113.66")
+    for n in range(w.JOINS_PER_CLIENT):
+        assert store.join(store.workshop(ws).code, client_key=f"ip:198.51.100.{n}")
+
+
+def test_the_workshops_budget_of_wrong_codes_stops_guessing(
+    store: Store, ws: int, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(w, "JOIN_FAILURE_BUDGET", 5)
+    code = store.workshop(ws).code
+    assert store.join(code, client_key="ip:198.51.100.1")
+    for n in range(5):  # five guessers, one wrong code each: no client limit is reached
+        with pytest.raises(NotFound):
+            store.join(f"GUESS{n}AA", client_key=f"ip:203.0.113.{n}")
+    assert store.failed_joins(ws) == 5
+    # the budget is spent: even the right code (a lucky guess) admits nobody now
+    with pytest.raises(JoinRefused, match="too many wrong codes"):
+        store.join(code, client_key="ip:198.51.100.2")
+    reopened = store.open_doors(ws)  # the facilitator lets people in again, with a new code
+    assert reopened.code != code and reopened.doors_open and store.failed_joins(ws) == 0
+    with pytest.raises(NotFound):
+        store.join(code, client_key="ip:198.51.100.2")
+    assert store.join(reopened.code, client_key="ip:198.51.100.2")
+    assert store.participant_count(ws) == 2
+
+
+def test_joins_per_client_and_workshop_are_capped(store: Store, ws: int, mini: Questionnaire) -> None:
+    code = store.workshop(ws).code
+    for _ in range(w.JOINS_PER_CLIENT):
+        store.join(code, client_key="ip:203.0.113.5")
+    with pytest.raises(JoinRefused, match="already joined from this device"):  # no outvoting the room
+        store.join(code, "sock puppet", client_key="ip:203.0.113.5")
+    assert store.participant_count(ws) == w.JOINS_PER_CLIENT
+    assert store.join(code, client_key="ip:203.0.113.6")  # the next person in the room
+    other = store.open_workshop(store.create_assessment("Other", "Platform", mini))
+    assert store.join(other.code, client_key="ip:203.0.113.5")  # the cap is per workshop
+
+
+def test_old_attempt_rows_are_purged(store: Store, ws: int) -> None:
+    old = dt.datetime.now(dt.UTC) - w.JOIN_ATTEMPT_RETENTION - dt.timedelta(minutes=1)
+    with store.engine.begin() as conn:
+        conn.execute(join_attempts.insert(), [{"client_key": f"ip:192.0.2.{n}", "attempted_at": old}
+                                              for n in range(50)])
+    with pytest.raises(NotFound):
+        store.join("WRONG123", client_key="ip:203.0.113.1")
+    with store.engine.begin() as conn:
+        assert conn.execute(text("select client_key from join_attempts")).scalars().all() == ["ip:203.0.113.1"]
+
+
+def test_closed_doors_admit_nobody_but_the_room_keeps_voting(store: Store, ws: int) -> None:
+    code = store.workshop(ws).code
+    token = store.join(code, "Ada", client_key="ip:203.0.113.1")
+    store.close_doors(ws)
+    assert not store.workshop(ws).doors_open
+    with pytest.raises(JoinRefused, match="closed the doors"):
+        store.join(code, client_key="ip:203.0.113.2")
+    store.cast_vote(token, Q1, "2")
+    assert store.vote_count(ws, Q1) == 1
+
+
+def test_the_facilitator_sees_the_room_and_removes_a_participant(store: Store, ws: int) -> None:
+    code = store.workshop(ws).code
+    ada, anon1, anon2 = (store.join(code, name) for name in ("Ada", "", ""))
+    assert [m.label for m in store.room(ws)] == ["Ada", "anonymous #1", "anonymous #2"]
+    for token, choice in [(ada, "1"), (anon1, "4"), (anon2, "2")]:
+        store.cast_vote(token, Q1, choice)
+    [puppet] = [m for m in store.room(ws) if m.label == "anonymous #1"]
+    store.remove_participant(ws, puppet.id)
+    # their vote leaves the distribution, their token stops voting, the others keep their numbers
+    assert sorted(v.choice for v in store.votes_for(ws, Q1)) == ["1", "2"]
+    assert store.vote_count(ws, Q1) == 2 and store.participant_count(ws) == 2
+    assert [m.label for m in store.room(ws)] == ["Ada", "anonymous #2"]
+    assert store.participant(anon1)[0].removed
+    with pytest.raises(VotingClosed, match="removed you"):
+        store.cast_vote(anon1, Q1, "4")
+    with pytest.raises(NotFound):
+        store.remove_participant(ws, puppet.id)  # once is enough
+    store.reveal(ws)
+    assert w.summarise(store.votes_for(ws, Q1)).median == 1.5
+
+
+def test_a_one_time_facilitator_key_logs_in_once(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    from assessment.storage import workshops as storage_workshops
+
+    assert not store.workshop_in_progress()
+    key = store.new_facilitator_key()
+    assert len(w.normalise_code(key)) == 16
+    assert store.redeem_facilitator_key("WRONG-KEY") is None
+    token = store.redeem_facilitator_key(key.lower().replace("-", " "))  # typed loosely
+    assert token and store.key_session(token)
+    assert store.workshop_in_progress()  # a facilitator holds a key: the open mode is over
+    assert store.redeem_facilitator_key(key) is None  # one time only
+    with store.engine.begin() as conn:
+        assert key not in str(conn.execute(text("select * from facilitator_keys")).all())  # hashes only
+    store.end_key_session(token)
+    assert not store.key_session(token) and not store.workshop_in_progress()
+    stale = store.new_facilitator_key()
+    later = dt.datetime.now(dt.UTC) + storage_workshops.FACILITATOR_KEY_LIFETIME + dt.timedelta(minutes=1)
+    monkeypatch.setattr(storage_workshops, "_now", lambda: later)
+    assert store.redeem_facilitator_key(stale) is None  # an unused key expires
+
+
+def test_an_open_workshop_ends_the_open_mode(store: Store, mini: Questionnaire) -> None:
+    ws = store.open_workshop(store.create_assessment("Workshop", "Platform", mini))
+    assert store.workshop_in_progress()
+    store.close_workshop(ws.id)
+    assert not store.workshop_in_progress()
+
+
+def test_migration_0005_upgrades_a_0004_database(db_url: str, mini: Questionnaire) -> None:
+    engine = make_engine(db_url)
+    command.upgrade(alembic_config(engine), "0004")
+    aid = Store(engine).create_assessment("Before", "Platform", mini)
+    now = dt.datetime.now(dt.UTC)
+    with engine.begin() as conn:  # a workshop with a participant, written by the 0004 schema
+        conn.execute(text("insert into workshops (assessment_id, code, status, revealed, created_at) "
+                          "values (:a, 'OLDCODE1', 'open', false, :t)"), {"a": aid, "t": now})
+        conn.execute(text("insert into participants (workshop_id, token, name, joined_at) "
+                          "select id, 'old-token', 'Ada', :t from workshops"), {"t": now})
+    store = Store(engine)
+    store.upgrade()
+    assert current_revision(engine) not in (None, "0004")
+    ws = store.active_workshop(aid)
+    assert ws is not None and ws.doors_open and [m.label for m in store.room(ws.id)] == ["Ada"]
+    assert not store.participant("old-token")[0].removed
+    assert store.join("OLDCODE1", client_key="ip:203.0.113.1")
+    assert store.redeem_facilitator_key(store.new_facilitator_key())
+    command.downgrade(alembic_config(engine), "0004")  # and back: the room survives both ways
+    command.upgrade(alembic_config(engine), "head")
+    assert [m.label for m in store.room(ws.id)] == ["Ada", "anonymous #1"]
+    engine.dispose()
 
 
 VOTERS = 100

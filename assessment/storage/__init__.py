@@ -30,7 +30,15 @@ from assessment.storage.engine import (
     normalise_url,
     temporary_schema,
 )
-from assessment.storage.errors import Conflict, NotFound, RateLimited, ReadOnly, StorageError, VotingClosed
+from assessment.storage.errors import (
+    Conflict,
+    JoinRefused,
+    NotFound,
+    RateLimited,
+    ReadOnly,
+    StorageError,
+    VotingClosed,
+)
 
 # The `assessments` and `workshops` tables are not re-exported: those names are the modules here.
 from assessment.storage.schema import (
@@ -39,6 +47,7 @@ from assessment.storage.schema import (
     answer_history,
     answers,
     departments,
+    facilitator_keys,
     join_attempts,
     login_sessions,
     metadata,
@@ -48,7 +57,7 @@ from assessment.storage.schema import (
     users,
     votes,
 )
-from assessment.storage.workshops import ParticipantRecord, WorkshopRecord, Workshops
+from assessment.storage.workshops import ParticipantRecord, RoomMember, WorkshopRecord, Workshops
 
 
 class Store(Assessments, Workshops, Accounts, Backup):
@@ -63,10 +72,12 @@ __all__ = [
     "AssessmentDetails",
     "AssessmentDump",
     "Conflict",
+    "JoinRefused",
     "NotFound",
     "ParticipantRecord",
     "RateLimited",
     "ReadOnly",
+    "RoomMember",
     "StorageError",
     "Store",
     "VotingClosed",
@@ -79,6 +90,7 @@ __all__ = [
     "database_url",
     "departments",
     "describe_url",
+    "facilitator_keys",
     "is_missing_table",
     "join_attempts",
     "login_lifetime",

@@ -34,6 +34,11 @@ class VotingClosed(StorageError):
     """The vote cannot be taken: the workshop closed, the votes were revealed or the question moved on."""
 
 
+class JoinRefused(StorageError):
+    """The code is right but the workshop takes nobody now: doors closed, its budget of wrong codes spent,
+    or this client has joined it too often."""
+
+
 class RateLimited(StorageError):
     """Too many failed join attempts from one client: wait `retry_after` seconds."""
 

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    true,
 )
 
 metadata = MetaData()
@@ -97,6 +98,10 @@ workshops = Table(
     Column("revealed", Boolean, nullable=False, server_default=false()),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("closed_at", DateTime(timezone=True), nullable=True),
+    # The doors (migration 0005): closed, the code admits nobody; reopened, a new code and a new budget of
+    # failed attempts counted from doors_opened_at (None: since created_at).
+    Column("doors_open", Boolean, nullable=False, server_default=true()),
+    Column("doors_opened_at", DateTime(timezone=True), nullable=True),
 )
 
 participants = Table(
@@ -106,6 +111,10 @@ participants = Table(
     Column("token", String(64), nullable=False, unique=True),
     Column("name", String(100), nullable=False, server_default=""),  # "" = anonymous
     Column("joined_at", DateTime(timezone=True), nullable=False),
+    # Migration 0005: whom the join is counted against (joins per client are capped), and the facilitator's
+    # removal (the token stops working, the votes drop out; the row stays so the cap still counts it).
+    Column("client_key", String(200), nullable=False, server_default=""),
+    Column("removed_at", DateTime(timezone=True), nullable=True),
 )
 
 votes = Table(
@@ -127,6 +136,19 @@ join_attempts = Table(
     Column("client_key", String(200), nullable=False),
     Column("attempted_at", DateTime(timezone=True), nullable=False),
     Index("ix_join_attempts_key_time", "client_key", "attempted_at"),
+    Index("ix_join_attempts_time", "attempted_at"),  # migration 0005: budgets per workshop, purging
+)
+
+# One-time facilitator keys (migration 0005), printed on the server by `assessment facilitator-key`: only
+# SHA-256 hashes are kept. Entering the key once turns it into a login token for the browser's cookie
+# (session_hash) that lasts as long as a password login.
+facilitator_keys = Table(
+    "facilitator_keys", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("session_hash", String(64), nullable=True, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False, index=True),
 )
 
 users = Table(

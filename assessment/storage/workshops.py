@@ -1,10 +1,16 @@
 """Live workshops: join codes, participants, secret votes on the question on screen, and the consensus
 written back as the assessment's answer. All workshop state is in the database, none in a server process.
+
+Joining is guarded three ways (the numbers are in `assessment.workshop`): failed attempts per client a
+minute, a budget of failed attempts from everyone per workshop since its doors opened, and a cap on joins
+per client and workshop. One-time facilitator keys (`assessment facilitator-key`) live here too: they let
+whoever can run commands on the server open a workshop before any facilitator account exists.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,10 +18,12 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
 from assessment.model import Answer
-from assessment.storage.engine import StoreBase, _aware, _now
-from assessment.storage.errors import NotFound, RateLimited, ReadOnly, StorageError, VotingClosed
-from assessment.storage.schema import assessments, join_attempts, participants, votes, workshops
+from assessment.storage.engine import StoreBase, _aware, _now, login_lifetime
+from assessment.storage.errors import JoinRefused, NotFound, RateLimited, ReadOnly, StorageError, VotingClosed
+from assessment.storage.schema import assessments, facilitator_keys, join_attempts, participants, votes, workshops
 from assessment.workshop import Vote
+
+FACILITATOR_KEY_LIFETIME = dt.timedelta(days=1)  # an unused one-time key expires after this
 
 
 @dataclass(frozen=True)
@@ -28,6 +36,7 @@ class WorkshopRecord:
     revealed: bool
     created_at: dt.datetime
     closed_at: dt.datetime | None
+    doors_open: bool = True  # False: the code admits nobody (participants in the room keep voting)
 
     @property
     def is_open(self) -> bool:
@@ -40,18 +49,32 @@ class ParticipantRecord:
     workshop_id: int
     name: str  # "" for anonymous
     token: str = field(repr=False)
+    removed: bool = False  # the facilitator removed them: the token no longer votes
+
+
+@dataclass(frozen=True)
+class RoomMember:
+    """Someone in the room, as the facilitator sees them: 'Ada' or 'anonymous #2'."""
+
+    id: int
+    label: str
+    joined_at: dt.datetime
 
 
 def _workshop_record(r: Any) -> WorkshopRecord:
     return WorkshopRecord(r.id, r.assessment_id, r.code, r.status, r.current_question, bool(r.revealed),
-                          r.created_at, r.closed_at)
+                          r.created_at, r.closed_at, bool(r.doors_open))
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 # cast_vote's read: the participant and their workshop's state. FOR SHARE (PostgreSQL) makes a vote
 # wait for a concurrent reveal's commit and then see it, so no vote lands after the reveal.
 _VOTER = (
-    select(participants.c.id, participants.c.workshop_id, workshops.c.status, workshops.c.current_question,
-           workshops.c.revealed)
+    select(participants.c.id, participants.c.workshop_id, participants.c.removed_at, workshops.c.status,
+           workshops.c.current_question, workshops.c.revealed)
     .select_from(participants.join(workshops, workshops.c.id == participants.c.workshop_id))
     .where(participants.c.token == bindparam("token"))
     .with_for_update(read=True, of=workshops)
@@ -126,31 +149,120 @@ class Workshops(StoreBase):
     def join(self, code: str, name: str = "", *, client_key: str = "") -> str:
         """Join an open workshop by its code; returns the participant's secret token.
 
-        Failed attempts are recorded per `client_key` (e.g. the client's IP address) and limited to
-        `workshop.JOIN_LIMIT` a minute, so codes cannot be guessed; RateLimited says how long to wait.
+        `client_key` is whom the attempt counts against (`workshop.client_key`: the client's address).
+        Refused, in this order: RateLimited after `JOIN_LIMIT` failed attempts from this client in a minute
+        (checked before the code, so it cannot be guessed); NotFound for a wrong code (recorded, and rows
+        older than `JOIN_ATTEMPT_RETENTION` purged); JoinRefused when the doors are closed, when everyone's
+        failed attempts since the doors opened reached `JOIN_FAILURE_BUDGET`, or when this client already
+        joined `JOINS_PER_CLIENT` times. Another client's wrong codes never count against this one. An
+        empty `client_key` (a caller inside the server: CLI, tests) has no join cap.
         """
-        from assessment.workshop import JOIN_WINDOW, new_token, normalise_code, retry_after
+        from assessment.workshop import (
+            JOIN_ATTEMPT_RETENTION,
+            JOIN_FAILURE_BUDGET,
+            JOIN_WINDOW,
+            JOINS_PER_CLIENT,
+            new_token,
+            normalise_code,
+            retry_after,
+        )
 
         code, name, key = normalise_code(code), " ".join(name.split())[:100], client_key[:200]
         now = _now()
+        refused: StorageError
         with self._write() as conn:
             earlier = conn.scalars(select(join_attempts.c.attempted_at).where(
                 join_attempts.c.client_key == key, join_attempts.c.attempted_at > now - JOIN_WINDOW)).all()
             wait = retry_after([_aware(t) for t in earlier], now)
-            if not wait:
-                ws = conn.execute(select(workshops.c.id, workshops.c.status).where(workshops.c.code == code)).first()
-                if ws is not None and ws.status == "open":
-                    token = new_token()
-                    conn.execute(participants.insert().values(workshop_id=ws.id, token=token, name=name,
-                                                              joined_at=now))
-                    return token
-                conn.execute(join_attempts.delete().where(join_attempts.c.client_key == key,
-                                                          join_attempts.c.attempted_at <= now - JOIN_WINDOW))
+            # the workshop's row is locked (PostgreSQL), so concurrent joins cannot both pass the cap
+            ws = None if wait else conn.execute(select(workshops).where(workshops.c.code == code)
+                                                .with_for_update()).first()
+            if wait:
+                refused = RateLimited(wait)
+            elif ws is None or ws.status != "open":
+                conn.execute(join_attempts.delete().where(join_attempts.c.attempted_at <= now - JOIN_ATTEMPT_RETENTION))
                 conn.execute(join_attempts.insert().values(client_key=key, attempted_at=now))
-        # outside the transaction, so the failed attempt is committed before we say no
-        if wait:
-            raise RateLimited(wait)
-        raise NotFound(f"no open workshop with code {code!r}; check the code, or the workshop has closed")
+                refused = NotFound(f"no open workshop with code {code!r}; check the code, or the workshop has closed")
+            elif not ws.doors_open:
+                refused = JoinRefused("the facilitator has closed the doors: this workshop takes no new participants")
+            elif self._failures_since(conn, ws) >= JOIN_FAILURE_BUDGET:
+                refused = JoinRefused("too many wrong codes were tried: the facilitator must reopen the doors, "
+                                      "which shows a new code")
+            elif key and (conn.scalar(select(func.count()).select_from(participants).where(
+                    participants.c.workshop_id == ws.id, participants.c.client_key == key)) or 0) >= JOINS_PER_CLIENT:
+                refused = JoinRefused(f"{JOINS_PER_CLIENT} participants have already joined from this device's "
+                                      "network address; ask the facilitator")
+            else:
+                token = new_token()
+                conn.execute(participants.insert().values(workshop_id=ws.id, token=token, name=name,
+                                                          joined_at=now, client_key=key))
+                return token
+        raise refused  # outside the transaction, so a failed attempt is committed before we say no
+
+    @staticmethod
+    def _failures_since(conn: Any, ws: Any) -> int:
+        """Failed join attempts (any client, any code) since the workshop's doors last opened."""
+        since = _aware(ws.doors_opened_at or ws.created_at)
+        return conn.scalar(select(func.count()).select_from(join_attempts)
+                           .where(join_attempts.c.attempted_at >= since)) or 0
+
+    def failed_joins(self, workshop_id: int) -> int:
+        """Wrong codes tried (by anyone) since the workshop's doors opened: its budget's use."""
+        with self._read() as conn:
+            ws = conn.execute(select(workshops).where(workshops.c.id == workshop_id)).first()
+            if ws is None:
+                raise NotFound(f"no workshop with id {workshop_id}")
+            return self._failures_since(conn, ws)
+
+    def close_doors(self, workshop_id: int) -> None:
+        """Everyone is in: the code admits nobody more. Participants in the room keep voting."""
+        with self._write() as conn:
+            conn.execute(workshops.update().where(workshops.c.id == workshop_id).values(doors_open=False))
+
+    def open_doors(self, workshop_id: int) -> WorkshopRecord:
+        """Let people in again, with a new code (the old one may have leaked) and a fresh failure budget."""
+        from assessment.workshop import new_code
+
+        for _ in range(10):
+            try:
+                with self._write() as conn:
+                    done = conn.execute(workshops.update().where(
+                        workshops.c.id == workshop_id, workshops.c.status == "open",
+                    ).values(doors_open=True, doors_opened_at=_now(), code=new_code())).rowcount
+            except IntegrityError:  # the code was taken: draw another
+                continue
+            if not done:
+                raise VotingClosed("this workshop is closed")
+            return self.workshop(workshop_id)
+        raise StorageError("could not find a free join code; try again")
+
+    def room(self, workshop_id: int) -> list[RoomMember]:
+        """Who is in the room, in join order: names, or 'anonymous #n' numbered among the anonymous."""
+        from assessment.workshop import participant_label
+
+        with self._read() as conn:
+            rows = conn.execute(select(participants.c.id, participants.c.name, participants.c.joined_at,
+                                       participants.c.removed_at)
+                                .where(participants.c.workshop_id == workshop_id).order_by(participants.c.id)).all()
+        members, anonymous = [], 0
+        for r in rows:
+            anonymous += not r.name
+            if r.removed_at is None:
+                members.append(RoomMember(r.id, participant_label(r.name, anonymous), _aware(r.joined_at)))
+        return members
+
+    def remove_participant(self, workshop_id: int, participant_id: int) -> None:
+        """Send a participant out: their token stops voting and their votes leave the distribution.
+
+        The row stays (marked removed), so joins from their address still count against the cap.
+        """
+        with self._write() as conn:
+            done = conn.execute(participants.update().where(
+                participants.c.id == participant_id, participants.c.workshop_id == workshop_id,
+                participants.c.removed_at.is_(None)).values(removed_at=_now())).rowcount
+            if not done:
+                raise NotFound(f"no participant {participant_id} in workshop {workshop_id}")
+            conn.execute(votes.delete().where(votes.c.participant_id == participant_id))
 
     def participant(self, token: str) -> tuple[ParticipantRecord, WorkshopRecord]:
         """The participant holding this token and their workshop (NotFound for an unknown token)."""
@@ -159,7 +271,7 @@ class Workshops(StoreBase):
             if p is None:
                 raise NotFound("unknown participant token; join the workshop again")
             ws = conn.execute(select(workshops).where(workshops.c.id == p.workshop_id)).one()
-        return ParticipantRecord(p.id, p.workshop_id, p.name, p.token), _workshop_record(ws)
+        return ParticipantRecord(p.id, p.workshop_id, p.name, p.token, p.removed_at is not None), _workshop_record(ws)
 
     def set_current_question(self, workshop_id: int, question_id: str) -> None:
         """Put a question on screen; its votes stay hidden until `reveal`. The same question again is a no-op."""
@@ -204,6 +316,8 @@ class Workshops(StoreBase):
             voter = conn.execute(_VOTER, {"token": token}).first()
             if voter is None:
                 raise NotFound("unknown participant token; join the workshop again")
+            if voter.removed_at is not None:
+                raise VotingClosed("the facilitator has removed you from this workshop")
             if voter.status != "open":
                 raise VotingClosed("the workshop has closed")
             if voter.current_question != question_id:
@@ -232,8 +346,8 @@ class Workshops(StoreBase):
 
     def participant_count(self, workshop_id: int) -> int:
         with self._read() as conn:
-            return conn.scalar(select(func.count()).select_from(participants)
-                               .where(participants.c.workshop_id == workshop_id)) or 0
+            return conn.scalar(select(func.count()).select_from(participants).where(
+                participants.c.workshop_id == workshop_id, participants.c.removed_at.is_(None))) or 0
 
     def votes_for(self, workshop_id: int, question_id: str) -> list[Vote]:
         """A question's votes, without who cast them, in an order that tells nothing (choice, comment)."""
@@ -274,3 +388,63 @@ class Workshops(StoreBase):
         # save_answer is in assessments.py: the Store has both parts
         return self.save_answer(ws.assessment_id, question_id, level=None if na else level, na=na, note=note,
                                 answered_by=answered_by)
+
+    # --- one-time facilitator keys ---
+
+    def new_facilitator_key(self) -> str:
+        """A one-time key for whoever can run commands on the server, e.g. 'K7PQ-2MXR-…' (only its hash is kept).
+
+        Entered on the Workshop page (or the login page) it logs that browser in as a facilitator, once.
+        """
+        from assessment.workshop import new_code
+
+        key = "-".join(new_code(4) for _ in range(4))  # 31**16 ≈ 7e23 keys
+        now = _now()
+        with self._write() as conn:
+            conn.execute(facilitator_keys.delete().where(facilitator_keys.c.expires_at <= now))
+            conn.execute(facilitator_keys.insert().values(key_hash=_hash(_key_text(key)), created_at=now,
+                                                          expires_at=now + FACILITATOR_KEY_LIFETIME))
+        return key
+
+    def redeem_facilitator_key(self, key: str) -> str | None:
+        """Spend a one-time key: a login token for the browser's cookie, or None (unknown, used or expired)."""
+        from assessment.workshop import new_token
+
+        token, now = new_token(), _now()
+        with self._write() as conn:
+            done = conn.execute(facilitator_keys.update().where(
+                facilitator_keys.c.key_hash == _hash(_key_text(key)), facilitator_keys.c.session_hash.is_(None),
+                facilitator_keys.c.expires_at > now,
+            ).values(session_hash=_hash(token), expires_at=now + login_lifetime())).rowcount
+        return token if done else None
+
+    def key_session(self, token: str | None) -> bool:
+        """True while a token from `redeem_facilitator_key` is unexpired and not logged out."""
+        if not token:
+            return False
+        with self._read() as conn:
+            return conn.scalar(select(facilitator_keys.c.id).where(
+                facilitator_keys.c.session_hash == _hash(token), facilitator_keys.c.expires_at > _now())) is not None
+
+    def end_key_session(self, token: str | None) -> None:
+        """Log out a key's browser: the key's row goes (it was used up anyway)."""
+        if token:
+            with self._write() as conn:
+                conn.execute(facilitator_keys.delete().where(facilitator_keys.c.session_hash == _hash(token)))
+
+    def workshop_in_progress(self) -> bool:
+        """True while any workshop is open or a one-time key's login lasts: the open single-laptop mode (no
+        login) is over, because the room can reach the server."""
+        now = _now()
+        with self._read() as conn:
+            if conn.scalar(select(workshops.c.id).where(workshops.c.status == "open").limit(1)) is not None:
+                return True
+            return conn.scalar(select(facilitator_keys.c.id).where(
+                facilitator_keys.c.session_hash.is_not(None), facilitator_keys.c.expires_at > now).limit(1)) is not None
+
+
+def _key_text(key: str) -> str:
+    """A key as typed ('k7pq 2mxr-…') in the form it was hashed in."""
+    from assessment.workshop import normalise_code
+
+    return normalise_code(key)
