@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
@@ -16,6 +17,17 @@ FORMATS = ("json", "csv", "xlsx")
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 MAX_BACKUP_BYTES = 2 * 1024 * 1024 * 1024
 SHOWN_ERRORS = 10
+
+# Limits every format checks before anything is written, so a file behaves the same on SQLite (which
+# ignores column lengths and stores NUL) and PostgreSQL (which refuses both). The lengths are those of
+# assessment/storage/schema.py's columns (a test keeps them equal); exchange is pure, so it cannot import them.
+MAX_NAME = 200  # assessment, department, organisation, facilitator, answered_by, changed_by, question ids
+MAX_QUESTIONNAIRE_ID = 200
+MAX_VERSION = 100  # questionnaire_version
+MAX_CELL_ID = 100  # a target's layer and dimension ids
+MAX_NOTE = 32_767  # note, evidence_url: the most an Excel cell holds, so every stored note exports to XLSX
+MAX_DB_INT = 2**31 - 1  # an Integer column (assessment.id)
+_BAD_CHARACTER = re.compile("[\x00\ud800-\udfff]")
 
 
 class ImportError_(ValueError):
@@ -57,6 +69,36 @@ def check_size(size: int, name: str, limit: int = MAX_IMPORT_BYTES) -> None:
         raise ImportError_(f"{name}: file is {size / 2**20:.0f} MB; the limit is {limit // 2**20} MB")
 
 
+def shown(value: Any, width: int = 60) -> str:
+    """A value as an error message quotes it: its repr (control characters escaped), cut to `width`."""
+    text = repr(value)
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+def text_problem(value: str, limit: int | None = None) -> str | None:
+    """Why `value` cannot be stored as text (a NUL byte, a lone surrogate, too long), or None."""
+    bad = _BAD_CHARACTER.search(value)
+    if bad is not None:
+        what = "a NUL byte" if bad.group() == "\x00" else f"a lone surrogate (U+{ord(bad.group()):04X})"
+        return f"contains {what} at character {bad.start() + 1}"
+    if limit is not None and len(value) > limit:
+        return f"{len(value):,} characters; the limit is {limit:,}"
+    return None
+
+
+def questionnaire_problems(q: Questionnaire) -> list[str]:
+    """What a questionnaire carried by a file has that the database's columns cannot store."""
+    problems = []
+    for what, value, limit in (("id", q.id, MAX_QUESTIONNAIRE_ID), ("version", q.version, MAX_VERSION)):
+        if len(value) > limit:
+            problems.append(f"questionnaire.{what}: {len(value):,} characters; the limit is {limit}")
+    for kind, items, limit in (("layers", q.layers, MAX_CELL_ID), ("dimensions", q.dimensions, MAX_CELL_ID),
+                               ("questions", q.questions, MAX_NAME)):
+        problems += [f"questionnaire.{kind}[{i}].id: {len(x.id):,} characters; the limit is {limit}"
+                     for i, x in enumerate(items) if len(x.id) > limit]
+    return problems
+
+
 def format_of(filename: str) -> str:
     """json, csv or xlsx, from the file name's extension."""
     suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
@@ -93,9 +135,14 @@ def iso(value: dt.datetime | dt.date | None) -> str | None:
 
 
 def timestamp(value: Any) -> dt.datetime | None:
-    """An aware datetime from ISO text or a spreadsheet datetime (naive means UTC); ValueError otherwise."""
+    """An aware datetime from ISO text or a spreadsheet datetime (naive means UTC); ValueError otherwise,
+    also for years 1 and 9999, which a time zone could push out of range."""
     if value is None or value == "":
         return None
     if not isinstance(value, dt.datetime):
-        value = dt.datetime.fromisoformat(str(value).strip())
+        if not isinstance(value, str) or len(value) > 64:
+            raise ValueError
+        value = dt.datetime.fromisoformat(value.strip())
+    if not 1 < value.year < 9999:
+        raise ValueError
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from assessment.exchange import sheets
-from assessment.exchange.common import ImportedAssessment, ImportError_, check_size, fail, neutralise
+from assessment.exchange.common import ImportedAssessment, ImportError_, check_size, fail, neutralise, shown
 from assessment.model import Answer, AssessmentDetails
 from assessment.questionnaire import LevelNames
 
@@ -40,10 +40,17 @@ def _records(raw: bytes, name: str) -> list[list[str]]:
         line = raw[:exc.start].count(b"\n") + 1
         raise ImportError_(f"{name}:{line}: not UTF-8 text (byte 0x{raw[exc.start]:02x}); "
                            "save the CSV as UTF-8 (Excel: CSV UTF-8)") from None
+    records: list[list[str]] = []
     try:
-        records = list(csv.reader(io.StringIO(text, newline="")))
+        for record in csv.reader(io.StringIO(text, newline="")):
+            records.append(record)
+            if len(record) > sheets.MAX_COLUMNS:
+                raise ImportError_(f"{name}: row {len(records)}: {len(record):,} cells; the limit is "
+                                   f"{sheets.MAX_COLUMNS}")
+            if len(records) > sheets.MAX_ROWS + 1:
+                raise ImportError_(f"{name}: more than {sheets.MAX_ROWS:,} rows after the header")
     except csv.Error as exc:
-        raise ImportError_(f"{name}: not a readable CSV ({exc})") from None
+        raise ImportError_(f"{name}: row {len(records) + 1}: not a readable CSV ({exc})") from None
     if not records:
         raise ImportError_(f"{name}: empty file")
     return records
@@ -58,8 +65,10 @@ def parse_csv(raw: bytes, name: str, resolve: sheets.Resolve) -> ImportedAssessm
     for column in ("question_id", "level", "assessment", "department", "questionnaire"):
         if column not in header:
             errors.append(f"row 1: column {column} is missing (columns: {', '.join(CSV_COLUMNS)})")
-    for column in {h for h in header if h and header.count(h) > 1}:
+    for column in sorted({h for h in header if h and header.count(h) > 1}):
         errors.append(f"row 1: column {column} appears twice")
+    errors += [f"row 1: unknown column {shown(h)} (columns: {', '.join(CSV_COLUMNS)})"
+               for h in header if h and h not in CSV_COLUMNS]
     if errors:
         fail(name, errors)
     rows = [(n, dict(zip(header, r, strict=False))) for n, r in enumerate(records[1:], start=2)
@@ -73,8 +82,8 @@ def parse_csv(raw: bytes, name: str, resolve: sheets.Resolve) -> ImportedAssessm
     for n, cells in rows[1:]:
         for column in sheets.META_COLUMNS:
             if column in header and cells.get(column, "") != first.get(column, ""):
-                errors.append(f"row {n}, column {column}: {cells.get(column)!r} differs from row {first_n} "
-                              f"({first.get(column)!r}); a CSV file holds one assessment")
+                errors.append(f"row {n}, column {column}: {shown(cells.get(column))} differs from row {first_n} "
+                              f"({shown(first.get(column))}); a CSV file holds one assessment")
     meta = sheets.meta_values(first, lambda col: f"row {first_n}, column {col}", errors)
     if errors:
         fail(name, errors)

@@ -1,6 +1,11 @@
 """XLSX: a Summary sheet (details and scores) and one sheet per layer; a hidden sheet keeps the
 questionnaire snapshot, so the workbook imports back to the same scores as the JSON.
 
+A workbook is a zip of XML parts, so a small file can unpack to gigabytes. Reading checks the zip first
+(entries, each part's and the total unpacked size, the compression ratio; zipfile never inflates a part
+beyond the size it declares), then opens it with openpyxl in read-only (streaming) mode with caps on shared
+strings, rows and cells per sheet. Any damage openpyxl trips over is refused as an unreadable workbook.
+
 openpyxl is imported inside the functions: the app and the CLI load this package without needing it.
 """
 
@@ -9,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import zipfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from pydantic import ValidationError
@@ -23,12 +28,21 @@ from assessment.exchange.common import (
     check_size,
     fail,
     neutralise,
+    questionnaire_problems,
     restore_text,
+    shown,
 )
+from assessment.exchange.jsonfile import load_json
 from assessment.model import Answer, AssessmentDetails, scoring_values
-from assessment.questionnaire import MAX_LEVEL, LevelNames, Questionnaire, from_snapshot, to_snapshot
+from assessment.questionnaire import MAX_LEVEL, LevelNames, Questionnaire, to_snapshot
 
-MAX_XLSX_UNPACKED_BYTES = 200 * 1024 * 1024  # a workbook is a zip: refuse one that inflates beyond this
+# An export of 500 questions with long notes unpacks to a few MB; these leave room for ten times that.
+MAX_XLSX_UNPACKED_BYTES = 64 * 2**20  # all parts together
+MAX_XLSX_PART_BYTES = 16 * 2**20  # one part: xl/sharedStrings.xml or a sheet
+MAX_XLSX_ENTRIES = 300  # an export has 10 + 2 per sheet
+MAX_XLSX_RATIO = 100  # unpacked / packed, for parts over 1 MB: spreadsheet XML packs 5–20:1
+MAX_SHARED_STRINGS = 100_000  # distinct texts (an export has about 5 per question)
+MAX_SHEET_CELLS = 200_000  # cells read from one sheet
 SUMMARY_SHEET = "Summary"
 SNAPSHOT_SHEET = "_questionnaire"
 SNAPSHOT_CHUNK = 30_000  # an Excel cell holds at most 32,767 characters
@@ -189,21 +203,57 @@ def export_xlsx(record: AssessmentDetails, answers: Mapping[str, Answer], names:
 # --- reading ---------------------------------------------------------------------------
 
 
+def _check_zip(raw: bytes, name: str) -> None:
+    """Refuse a zip that is not one, or would unpack too far, before openpyxl reads a byte of it."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as z:
+            infos = z.infolist()
+    except Exception:  # zipfile raises several types for bytes that are not a zip
+        raise ImportError_(f"{name}: not an XLSX workbook (save it from Excel as .xlsx)") from None
+    if len(infos) > MAX_XLSX_ENTRIES:
+        raise ImportError_(f"{name}: the workbook has {len(infos):,} parts; the limit is {MAX_XLSX_ENTRIES}")
+    for info in infos:
+        size, packed = info.file_size, max(info.compress_size, 1)
+        if size > MAX_XLSX_PART_BYTES:
+            raise ImportError_(f"{name}: part {shown(info.filename)} unpacks to {size / 2**20:,.0f} MB; the limit "
+                               f"for one part is {MAX_XLSX_PART_BYTES // 2**20} MB")
+        if size > 2**20 and size > MAX_XLSX_RATIO * packed:
+            raise ImportError_(f"{name}: part {shown(info.filename)} is compressed {size // packed:,}:1; a "
+                               f"workbook's parts are at most {MAX_XLSX_RATIO}:1 (is it a zip bomb?)")
+    unpacked = sum(info.file_size for info in infos)
+    if unpacked > MAX_XLSX_UNPACKED_BYTES:
+        raise ImportError_(f"{name}: workbook unpacks to {unpacked / 2**20:,.0f} MB; the limit is "
+                           f"{MAX_XLSX_UNPACKED_BYTES // 2**20} MB")
+
+
 def _open_workbook(raw: bytes, name: str) -> Any:
     from openpyxl import load_workbook
 
-    try:
-        with zipfile.ZipFile(io.BytesIO(raw)) as z:
-            unpacked = sum(info.file_size for info in z.infolist())
-    except zipfile.BadZipFile:
-        raise ImportError_(f"{name}: not an XLSX workbook (save it from Excel as .xlsx)") from None
-    if unpacked > MAX_XLSX_UNPACKED_BYTES:
-        raise ImportError_(f"{name}: workbook unpacks to {unpacked // 2**20} MB; the limit is "
-                           f"{MAX_XLSX_UNPACKED_BYTES // 2**20} MB")
-    try:
-        return load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a damaged workbook
-        raise ImportError_(f"{name}: not a readable XLSX workbook ({type(exc).__name__}: {exc})") from None
+    _check_zip(raw, name)
+    wb = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    shared = getattr(wb.worksheets[0], "_shared_strings", ()) if wb.worksheets else ()  # read at load
+    if len(shared) > MAX_SHARED_STRINGS:
+        wb.close()
+        raise ImportError_(f"{name}: the workbook holds {len(shared):,} distinct texts; the limit is "
+                           f"{MAX_SHARED_STRINGS:,}")
+    return wb
+
+
+def _rows(wb: Any, sheet: str, name: str, **kwargs: Any) -> Iterator[tuple[Any, ...]]:
+    """A sheet's rows as values, streamed, within MAX_ROWS and MAX_SHEET_CELLS.
+
+    The dimensions a sheet declares are dropped first: openpyxl pads every row to them, so a sheet
+    declaring A1:XFD1048576 would yield a billion empty cells.
+    """
+    ws = wb[sheet]
+    ws.reset_dimensions()
+    cells = 0
+    for n, row in enumerate(ws.iter_rows(values_only=True, **kwargs), start=1):
+        cells += len(row)
+        if n > sheets.MAX_ROWS + 1 or len(row) > sheets.MAX_COLUMNS or cells > MAX_SHEET_CELLS:
+            raise ImportError_(f"{name}: sheet {shown(sheet)} is too big (the limits are {sheets.MAX_ROWS:,} "
+                               f"rows, {sheets.MAX_COLUMNS} columns and {MAX_SHEET_CELLS:,} cells)")
+        yield row
 
 
 def _missing_sheet(name: str, sheet: str, present: Sequence[str]) -> ImportError_:
@@ -215,11 +265,18 @@ def _missing_sheet(name: str, sheet: str, present: Sequence[str]) -> ImportError
 def parse_xlsx(raw: bytes, name: str, resolve: sheets.Resolve) -> ImportedAssessment:
     """Validate a whole XLSX export (Summary plus the layer sheets) before anything is written."""
     check_size(len(raw), name)
-    wb = _open_workbook(raw, name)
+    wb = None
     try:
+        wb = _open_workbook(raw, name)
         return _parse_workbook(wb, name, resolve)
+    except ImportError_:
+        raise
+    except Exception as exc:  # openpyxl and the XML parser raise many types for a damaged workbook
+        raise ImportError_(f"{name}: not a readable XLSX workbook ({type(exc).__name__}: "
+                           f"{shown(str(exc), 100)})") from None
     finally:
-        wb.close()
+        if wb is not None:
+            wb.close()
 
 
 def _parse_workbook(wb: Any, name: str, resolve: sheets.Resolve) -> ImportedAssessment:
@@ -229,7 +286,9 @@ def _parse_workbook(wb: Any, name: str, resolve: sheets.Resolve) -> ImportedAsse
     errors: list[str] = []
     cells: dict[str, Any] = {}
     where_row: dict[str, int] = {}
-    for n, row in enumerate(wb[SUMMARY_SHEET].iter_rows(min_row=2, max_col=2, values_only=True), start=2):
+    for n, row in enumerate(_rows(wb, SUMMARY_SHEET, name, max_col=2), start=1):
+        if n == 1:
+            continue
         if not row or row[0] is None or str(row[0]).strip() == "":
             break
         cells[sheets.key(row[0])] = row[1] if len(row) > 1 else None
@@ -240,44 +299,55 @@ def _parse_workbook(wb: Any, name: str, resolve: sheets.Resolve) -> ImportedAsse
             else f"sheet {SUMMARY_SHEET!r}: row {sheets.title(field)!r} is missing"
 
     if "format" in cells and cells["format"] != FORMAT:
-        errors.append(f"{where('format')}: {cells['format']!r} is not {FORMAT!r}")
+        errors.append(f"{where('format')}: {shown(cells['format'])} is not {FORMAT!r}")
     if "schema_version" in cells and sheets.text(cells["schema_version"]) != str(SCHEMA_VERSION):
-        raise ImportError_(f"{name}: {where('schema_version')}: schema version {cells['schema_version']!r} "
+        raise ImportError_(f"{name}: {where('schema_version')}: schema version {shown(cells['schema_version'])} "
                            f"is not supported (this version reads {SCHEMA_VERSION})")
     meta = sheets.meta_values(cells, where, errors)
     if errors:
         fail(name, errors)
     if SNAPSHOT_SHEET in present:
-        snapshot = "".join(restore_text(str(r[0])) for r in wb[SNAPSHOT_SHEET].iter_rows(
-            min_row=2, max_col=1, values_only=True) if r and r[0])
-        try:
-            q = from_snapshot(snapshot)
-        except ValidationError as exc:
-            raise ImportError_(f"{name}: sheet {SNAPSHOT_SHEET!r}: the questionnaire was edited and is no longer "
-                               f"valid ({exc.errors()[0]['msg']})") from None
+        rows = list(_rows(wb, SNAPSHOT_SHEET, name, max_col=1))[1:]
+        snapshot = "".join(restore_text(r[0]) for r in rows if r and isinstance(r[0], str))
+        q = _snapshot(snapshot, f"{name}: sheet {SNAPSHOT_SHEET!r}")
     else:
         q = sheets.questionnaire_for(meta, resolve, lambda field: f"{name}: {where(field)}")
     sheet_of = layer_sheet_names(q)
     missing = [s for s in sheet_of.values() if s not in present]
     if missing:
         raise _missing_sheet(name, missing[0], present)
-    answers = _parse_layer_sheets(wb, sheet_of.values(), {x.id for x in q.questions}, errors)
+    answers = _parse_layer_sheets(wb, sheet_of.values(), {x.id for x in q.questions}, errors, name)
     if errors:
         fail(name, errors)
     return sheets.imported(meta, q, answers)
 
 
-def _parse_layer_sheets(wb: Any, names: Iterable[str], known: set[str], errors: list[str]) -> list[Answer]:
+def _snapshot(snapshot: str, where: str) -> Questionnaire:
+    """The hidden sheet's questionnaire, as strictly as a JSON export's."""
+    try:
+        q = Questionnaire.model_validate(load_json(snapshot, where), strict=True)
+    except (ImportError_, ValidationError) as exc:
+        reason = exc.errors[0] if isinstance(exc, ImportError_) else exc.errors()[0]["msg"]
+        raise ImportError_(f"{where}: the questionnaire was edited and is no longer valid ({reason})") from None
+    problems = questionnaire_problems(q)
+    if problems:
+        raise ImportError_(f"{where}: {problems[0]}")
+    return q
+
+
+def _parse_layer_sheets(wb: Any, names: Iterable[str], known: set[str], errors: list[str], name: str) -> list[Answer]:
     from openpyxl.utils import get_column_letter
 
     seen: dict[str, str] = {}
     answers: list[Answer] = []
     for sheet in names:
-        rows = wb[sheet].iter_rows(values_only=True)
+        rows = _rows(wb, sheet, name)
         header = [sheets.key(h) for h in next(rows, ())]
         for column in ("question_id", "level"):
             if column not in header:
                 errors.append(f"sheet {sheet!r}, row 1: column {sheets.title(column)!r} is missing")
+        errors += [f"sheet {sheet!r}, row 1: unknown column {shown(h)}" for h in header
+                   if h and h not in sheets.ANSWER_COLUMNS]
         if "question_id" not in header or "level" not in header:
             continue
         letters = {k: get_column_letter(i) for i, k in enumerate(header, start=1)}
