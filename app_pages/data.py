@@ -56,7 +56,8 @@ if upload is not None:
 
 st.subheader("Backup")
 st.caption("Every assessment with its answers, targets and history, as one JSON file. Restore it with "
-           "`python -m assessment db restore FILE`.")
+           "`python -m assessment db restore FILE`: it checks the file completely, and keeps what it replaces "
+           "in `backups/` beside the database, before changing anything.")
 
 
 def backup() -> bytes:

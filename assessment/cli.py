@@ -574,6 +574,9 @@ def db_restore(
 ) -> None:
     """Restore a backup, all of it or nothing; refuses a database that holds assessments unless --force.
 
+    The file is checked completely before anything is replaced (a .db file on a migrated copy), and what
+    it replaces is kept first in backups/ beside the database (in the data folder for PostgreSQL).
+
     Example: python -m assessment db restore backups/assessments-2026-11-23.json
     """
     kind = _backup_kind(file)
@@ -581,11 +584,17 @@ def db_restore(
         raise UserError(f"{file}: no such file")
     store = _store()
     if kind == "sqlite":
-        count = store.restore_sqlite(file, replace=force)
+        restored = store.restore_sqlite(file, replace=force)
     else:
         exchange.check_size(file.stat().st_size, str(file), exchange.MAX_BACKUP_BYTES)
-        count = len(store.restore(exchange.parse_backup(file.read_bytes(), str(file)), replace=force))
-    typer.echo(f"restored {count} assessment(s) from {file}")
+        items = exchange.parse_backup(file.read_bytes(), str(file))
+        try:
+            restored = store.restore(items, replace=force)
+        except StorageError as exc:
+            raise UserError(f"{file}: {exc}") from None
+    if restored.kept:
+        typer.echo(f"kept a backup of what was replaced: {restored.kept}")
+    typer.echo(f"restored {restored.count} assessment(s) from {file}")
 
 
 @user_app.command("add")

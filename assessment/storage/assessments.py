@@ -9,10 +9,11 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, bindparam, func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from assessment.model import Answer, Assessment, AssessmentDetails, AssessmentDump, check_level, check_status
 from assessment.questionnaire import Questionnaire, from_snapshot, to_snapshot
+from assessment.storage.backup import Restored, keep_json
 from assessment.storage.engine import StoreBase, _now
 from assessment.storage.errors import Conflict, NotFound, ReadOnly, StorageError
 from assessment.storage.schema import (
@@ -173,36 +174,49 @@ class Assessments(StoreBase):
             assessed_on=data.assessed_on, status=data.status, targets=data.targets, history=data.history,
         )
 
-    def restore(self, items: list[ImportedAssessment], *, replace: bool = False) -> list[int]:
+    def restore(self, items: list[ImportedAssessment], *, replace: bool = False) -> Restored:
         """Bring back a JSON backup in one transaction: every assessment under its old id, or nothing.
 
-        Refuses a database that already holds assessments unless `replace`, which deletes them first.
+        Refuses a database that already holds assessments unless `replace`, which first keeps them as a
+        JSON backup in `backups/` (see `Restored.kept`), then deletes them. Any failure, the database's own
+        refusals included, rolls everything back and raises StorageError.
         """
-        with self._write() as conn:
-            held = conn.scalar(select(func.count()).select_from(assessments)) or 0
-            if held and not replace:
-                raise StorageError(f"the database already holds {held} assessment(s); restore into an empty "
-                                   "database, or replace them with --force")
-            if replace:
-                for table in (answer_history, answers, targets, assessments, departments, organisations):
-                    conn.execute(table.delete())
-            new_ids: dict[int, int] = {}
-            # Old ids first; then PostgreSQL's sequence (which explicit ids do not move) goes past them,
-            # and assessments that came without an id get fresh ones.
-            for keep_id in (True, False):
-                for i, a in enumerate(items):
-                    if (a.id is not None) != keep_id:
-                        continue
-                    new_ids[i] = self._import_one(
-                        conn, a.name, a.department, a.questionnaire, a.answers,
-                        organisation=a.organisation or DEFAULT_ORGANISATION, facilitator=a.facilitator,
-                        assessed_on=a.assessed_on, status=a.status, target_levels=a.targets, history=a.history,
-                        assessment_id=a.id,
-                    )
-                if keep_id and conn.dialect.name == "postgresql":
-                    conn.exec_driver_sql("SELECT setval(pg_get_serial_sequence('assessments', 'id'), "
-                                         "COALESCE((SELECT MAX(id) FROM assessments), 0) + 1, false)")
-            return [new_ids[i] for i in range(len(items))]
+        kept = None
+        new_ids: dict[int, int] = {}
+        try:
+            with self._write() as conn:
+                if conn.dialect.name == "postgresql":
+                    # Nobody writes between the backup kept below and the replacement (reads go on).
+                    conn.exec_driver_sql("LOCK TABLE organisations, departments, assessments, answers, "
+                                         "answer_history, targets IN EXCLUSIVE MODE")
+                held = conn.scalar(select(func.count()).select_from(assessments)) or 0
+                if held and not replace:
+                    raise StorageError(f"the database already holds {held} assessment(s); restore into an "
+                                       "empty database, or replace them with --force")
+                if held:
+                    kept = keep_json(self.engine, self._dump(conn))
+                if replace:
+                    for table in (answer_history, answers, targets, assessments, departments, organisations):
+                        conn.execute(table.delete())
+                # Old ids first; then PostgreSQL's sequence (which explicit ids do not move) goes past them,
+                # and assessments that came without an id get fresh ones.
+                for keep_id in (True, False):
+                    for i, a in enumerate(items):
+                        if (a.id is not None) != keep_id:
+                            continue
+                        new_ids[i] = self._import_one(
+                            conn, a.name, a.department, a.questionnaire, a.answers,
+                            organisation=a.organisation or DEFAULT_ORGANISATION, facilitator=a.facilitator,
+                            assessed_on=a.assessed_on, status=a.status, target_levels=a.targets,
+                            history=a.history, assessment_id=a.id,
+                        )
+                    if keep_id and conn.dialect.name == "postgresql":
+                        conn.exec_driver_sql("SELECT setval(pg_get_serial_sequence('assessments', 'id'), "
+                                             "COALESCE((SELECT MAX(id) FROM assessments), 0) + 1, false)")
+        except DBAPIError as exc:
+            reason = " ".join(str(exc.orig).split())[:300]
+            raise StorageError(f"the database refused the backup, so nothing was restored ({reason})") from None
+        return Restored(len(new_ids), kept)
 
     def _assessment_query(self):  # noqa: ANN202 - a SQLAlchemy Select
         return (
@@ -468,19 +482,22 @@ class Assessments(StoreBase):
             if conn.dialect.name == "postgresql":
                 conn = conn.execution_options(isolation_level="REPEATABLE READ")
             with conn.begin():  # SQLite (WAL) reads one snapshot inside a transaction too
-                records = [self._record(r) for r in conn.execute(
-                    self._assessment_query().order_by(assessments.c.id))]
-                found: dict[int, dict[str, Answer]] = {r.id: {} for r in records}
-                for r in conn.execute(select(answers).order_by(answers.c.assessment_id, answers.c.question_id)):
-                    found[r.assessment_id][r.question_id] = _answer_record(r)
-                goals: dict[int, dict[tuple[str, str], int]] = {r.id: {} for r in records}
-                for r in conn.execute(select(targets)):
-                    goals[r.assessment_id][(r.layer, r.dimension)] = r.level
-                changes: dict[int, list[dict[str, Any]]] = {r.id: [] for r in records}
-                for r in conn.execute(select(answer_history).order_by(answer_history.c.id)):
-                    row = dict(r._mapping)
-                    del row["id"]
-                    changes[row.pop("assessment_id")].append(row)
+                return self._dump(conn)
+
+    def _dump(self, conn: Connection) -> list[AssessmentDump]:
+        """`dump` inside a transaction the caller holds."""
+        records = [self._record(r) for r in conn.execute(self._assessment_query().order_by(assessments.c.id))]
+        found: dict[int, dict[str, Answer]] = {r.id: {} for r in records}
+        for r in conn.execute(select(answers).order_by(answers.c.assessment_id, answers.c.question_id)):
+            found[r.assessment_id][r.question_id] = _answer_record(r)
+        goals: dict[int, dict[tuple[str, str], int]] = {r.id: {} for r in records}
+        for r in conn.execute(select(targets)):
+            goals[r.assessment_id][(r.layer, r.dimension)] = r.level
+        changes: dict[int, list[dict[str, Any]]] = {r.id: [] for r in records}
+        for r in conn.execute(select(answer_history).order_by(answer_history.c.id)):
+            row = dict(r._mapping)
+            del row["id"]
+            changes[row.pop("assessment_id")].append(row)
         return [AssessmentDump(Assessment(r, r.questionnaire, found[r.id], goals[r.id]), changes[r.id])
                 for r in records]
 
