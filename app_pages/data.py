@@ -1,13 +1,16 @@
 """Data: export the open assessment (JSON, CSV, XLSX), import a file, back up everything."""
 
 import datetime as dt
+import logging
 
 import streamlit as st
 
 from app_pages.shared import available_questionnaires, current_assessment, open_store, select_assessment
 from assessment import exchange
+from assessment.present import plain
 from assessment.storage import StorageError
 
+log = logging.getLogger(__name__)
 store = open_store()
 st.title("Data")
 
@@ -40,8 +43,13 @@ if upload is not None:
         data = exchange.parse_file(upload.getvalue(), upload.name,
                                    exchange.resolver(available_questionnaires, store.questionnaire_by_hash))
     except exchange.ImportError_ as exc:
-        st.error("Nothing was imported.")
-        st.code(str(exc).replace("; ", "\n"), language=None)
+        st.error(f"Nothing was imported: {plain(exc.errors[0])}", icon=":material/block:")
+        if len(exc.errors) > 1:
+            st.code("\n".join(exc.errors), language=None)
+    except Exception:  # a bug, not the file: the log has the traceback, the user one line
+        log.exception("importing %s", upload.name)
+        st.error(f"Nothing was imported: {plain(upload.name)} could not be read (an unexpected error, written "
+                 "to the server's log).", icon=":material/block:")
     else:
         st.success(f"{upload.name} is valid: “{data.name}” ({data.department}, {data.assessed_on}), "
                    f"{len(data.answers)} answers.")
@@ -50,6 +58,9 @@ if upload is not None:
                 new_id = store.add_imported(data)
             except StorageError as exc:
                 st.error(f"Not imported: {exc}.")
+            except Exception:
+                log.exception("storing %s", upload.name)
+                st.error("Not imported: an unexpected error, written to the server's log.")
             else:
                 select_assessment(new_id)
                 st.success(f"Imported as assessment #{new_id}; it is now open.")

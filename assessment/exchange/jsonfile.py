@@ -305,7 +305,7 @@ def _problems(exc: ValidationError, at: str) -> list[str]:
             message = f"{shown(got)} is not true or false"
         elif kind == "string_type":
             message = f"{shown(got)} is not text"
-        elif kind == "string_too_long":
+        elif kind in ("string_too_long", "too_long") and isinstance(got, str):
             message = f"{len(got):,} characters; the limit is {e['ctx']['max_length']:,}"
         elif kind == "string_too_short":
             message = "required text"
