@@ -6,7 +6,7 @@ import streamlit as st
 from app_pages.shared import open_store
 from assessment import charts
 from assessment.compare import compare, trend
-from assessment.present import fmt, latest_per_department
+from assessment.present import fmt, latest_per_department, plain
 
 store = open_store()
 st.title("Compare")
@@ -30,7 +30,7 @@ if mode == "Departments":
     try:
         result = compare(store.load_many(chosen))
     except ValueError as exc:
-        st.error(f"These assessments cannot be compared: {exc}.")
+        st.error(f"These assessments cannot be compared: {plain(exc)}.")
         st.stop()
     q = result.questionnaire
     if result.left_out:
@@ -38,11 +38,11 @@ if mode == "Departments":
                    f"{len(q.questions)} questions they share; {len(result.left_out)} left out.")
     dims = [d for d in q.ordered_dimensions if d.id in result.pivot.columns]
     names = [d.name for d in dims]
-    series = {charts.text_label(lbl): [result.pivot.at[lbl, d.id] for d in dims] for lbl in result.pivot.index}
+    series = {lbl: [result.pivot.at[lbl, d.id] for d in dims] for lbl in result.pivot.index}
     fig = charts.radar(names, series, title="Dimension scores by department",
                        colours=charts.colour_map(list(series)))
     st.plotly_chart(fig, width="stretch", config={"displaylogo": False}, key="compare-radar")
-    st.plotly_chart(charts.heatmap([charts.text_label(lbl) for lbl in result.pivot.index], names,
+    st.plotly_chart(charts.heatmap(list(result.pivot.index), names,
                                    [[result.pivot.at[lbl, d.id] for d in dims] for lbl in result.pivot.index],
                                    title="Department × dimension"),
                     width="stretch", config={"displaylogo": False}, key="compare-heatmap")
@@ -64,14 +64,15 @@ else:
     department = st.selectbox("Department", departments)
     ids = [r.id for r in records if r.department == department]
     if len(ids) < 2:
-        st.info(f"{department} has one assessment so far. Duplicate it on the Assessments page to re-assess later.")
+        st.info(f"{plain(department)} has one assessment so far. Duplicate it on the Assessments page to "
+                "re-assess later.")
         st.stop()
     result = trend(store.load_many(ids))
     q = result.comparison.questionnaire
     dims = [d for d in q.ordered_dimensions if d.id in result.scores.columns]
     st.plotly_chart(charts.trend_lines(list(result.scores.index),
                                        {d.name: list(result.scores[d.id]) for d in dims},
-                                       title=f"{charts.text_label(department)} over time"),
+                                       title=f"{department} over time"),
                     width="stretch", config={"displaylogo": False}, key="trend-lines")
     st.subheader("Change between consecutive assessments")
     st.dataframe(pd.DataFrame({d.name: [f"{v:+.1f}" if pd.notna(v) else "–" for v in result.changes[d.id]]

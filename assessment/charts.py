@@ -1,4 +1,8 @@
-"""Plotly figures shared by the app and the PDF report (one builder, the same picture)."""
+"""Plotly figures shared by the app and the PDF report (one builder, the same picture).
+
+Every text a builder is given (names, questions, titles, legend entries, hover texts) is taken as typed:
+the builders escape it for Plotly's label markup (`text_label`), so callers pass names as they are.
+"""
 
 from __future__ import annotations
 
@@ -35,10 +39,10 @@ def radar(
     """Radar of dimension scores on the 0–4 scale: one trace per series, target dashed.
 
     Unscored dimensions (None/NaN) are drawn at 0 with a hover text saying so, so the polygon
-    keeps its shape and the gap stays visible. `colours` (e.g. `colour_map`) fixes a series' colour;
-    several series also differ by dash and marker.
+    keeps its shape and the gap stays visible. `colours` (e.g. `colour_map`, keyed by the series' names
+    as given) fixes a series' colour; several series also differ by dash and marker.
     """
-    labels = list(labels)
+    labels = _labels(labels)
     closed = labels + labels[:1]
     fig = go.Figure()
     if target is not None:
@@ -54,15 +58,16 @@ def radar(
         colour = (colours or {}).get(name, PALETTE[i % len(PALETTE)])
         single = len(series) == 1
         fig.add_trace(go.Scatterpolar(
-            r=values + values[:1], theta=closed, name=name, mode="lines+markers",
+            r=values + values[:1], theta=closed, name=text_label(name), mode="lines+markers",
             fill="toself" if single else "none", opacity=0.9,
             line={"color": colour, "width": 3 if single else 2.5,
                   "dash": "solid" if single else DASHES[i % len(DASHES)]},
             marker={"size": 7 if single else 8, "symbol": "circle" if single else SYMBOLS[i % len(SYMBOLS)]},
-            text=text + text[:1], hovertemplate="%{theta}<br>" + name + ": %{text}<extra></extra>",
+            text=text + text[:1], hovertemplate="%{theta}<br>%{fullData.name}: %{text}<extra></extra>",
         ))
     fig.update_layout(
-        title={"text": title, "x": 0.5, "xanchor": "center", "y": 0.98, "yanchor": "top"} if title else None,
+        title={"text": text_label(title), "x": 0.5, "xanchor": "center", "y": 0.98, "yanchor": "top"}
+        if title else None,
         polar={
             "radialaxis": {"range": [0, MAX_LEVEL], "tickvals": list(range(MAX_LEVEL + 1)),
                            "tickfont": {"size": 11}, "angle": 90, "gridcolor": "#cccccc"},
@@ -78,10 +83,15 @@ def radar(
     return fig
 
 
-def text_label(name: str) -> str:
-    """A user's name (department, assessment) as chart text: Plotly reads <b>, <a href>… in labels as
-    markup; a name is shown as typed. Every chart of a name goes through this, in the app and the PDF."""
-    return html.escape(name, quote=False)
+def text_label(name: object) -> str:
+    """Untrusted text (a name, a question, an imported layer) as chart text, shown as typed: Plotly reads
+    <b>, <a href>, <span style>… in labels, titles and hover texts as markup. The builders below apply it
+    to every text they are given; callers never do (twice would show '&amp;')."""
+    return html.escape(str(name), quote=False)
+
+
+def _labels(names: Sequence[object]) -> list[str]:
+    return [text_label(n) for n in names]
 
 
 def colour_map(names: Sequence[str]) -> dict[str, str]:
@@ -91,7 +101,7 @@ def colour_map(names: Sequence[str]) -> dict[str, str]:
 
 def _layout(fig: go.Figure, *, title: str, height: int, **extra: object) -> go.Figure:
     fig.update_layout(
-        title={"text": title, "x": 0.5, "xanchor": "center"} if title else None,
+        title={"text": text_label(title), "x": 0.5, "xanchor": "center"} if title else None,
         font={"family": FONT, "size": 13, "color": "#222222"}, height=height,
         paper_bgcolor="white", plot_bgcolor="white",
         margin={"l": 10, "r": 20, "t": 60 if title else 20, "b": 40}, **extra,
@@ -106,7 +116,7 @@ def heatmap(rows: Sequence[str], columns: Sequence[str], values: Sequence[Sequen
     Cells are vector rectangles, not a Heatmap trace: plotly draws a Heatmap as a raster image,
     which the PDF would embed as a bitmap (and the report's renderer would refuse as a data: URL).
     """
-    rows, columns = list(rows), list(columns)
+    rows, columns = _labels(rows), _labels(columns)
     z = [[None if v is None or pd.isna(v) else float(v) for v in row] for row in values]
     cells = [(i, j, v) for i, row in enumerate(z) for j, v in enumerate(row)]
     shades = dict(zip([v for *_, v in cells if v is not None],
@@ -140,10 +150,11 @@ def gap_bars(labels: Sequence[str], current: Sequence[float | None], target: Seq
     """Horizontal bars: current score per dimension, with the target marked."""
     cur = [0.0 if v is None or pd.isna(v) else float(v) for v in current]
     fig = go.Figure()
-    fig.add_trace(go.Bar(y=list(labels), x=cur, orientation="h", name="Current", marker_color=CURRENT_COLOUR,
+    labels = _labels(labels)
+    fig.add_trace(go.Bar(y=labels, x=cur, orientation="h", name="Current", marker_color=CURRENT_COLOUR,
                          text=[f"{v:.1f}" for v in cur], textposition="auto",
                          hovertemplate="%{y}: %{x:.2f}<extra></extra>"))
-    fig.add_trace(go.Scatter(y=list(labels), x=list(target), mode="markers", name="Target",
+    fig.add_trace(go.Scatter(y=labels, x=list(target), mode="markers", name="Target",
                              marker={"symbol": "line-ns", "size": 22, "line": {"width": 3, "color": TARGET_COLOUR}},
                              hovertemplate="%{y}: target %{x}<extra></extra>"))
     fig.update_xaxes(range=[0, MAX_LEVEL], dtick=1, gridcolor="#dddddd", title_text="Level")
@@ -162,7 +173,7 @@ def vote_distribution(summary: Mapping[str, Any], *, title: str = "", height: in
     counts = [summary["distribution"][c] for c in choices]
     colours = [CURRENT_COLOUR if c.isdigit() else "#bbbbbb" for c in choices]
     fig = go.Figure(go.Bar(
-        x=[summary["labels"][c] for c in choices], y=counts, marker_color=colours,
+        x=[text_label(summary["labels"][c]) for c in choices], y=counts, marker_color=colours,
         text=[str(n) if n else "" for n in counts], textposition="outside",
         hovertemplate="%{x}: %{y} vote(s)<extra></extra>", showlegend=False,
     ))
@@ -180,7 +191,8 @@ PHASE_COLOURS = {"now": PALETTE[5], "next": PALETTE[1], "later": PALETTE[4]}
 
 
 def roadmap_timeline(items: Sequence[dict], *, title: str = "", height: int | None = None) -> go.Figure:
-    """Now / Next / Later as a month timeline; one bar per roadmap item (dicts with phase and label)."""
+    """Now / Next / Later as a month timeline; one bar per roadmap item (dicts with phase, label and an
+    optional hover text whose lines are separated by newlines)."""
     shown = [i for i in items if i["phase"] in PHASE_SPANS]
     fig = go.Figure()
     for phase, (start, end) in PHASE_SPANS.items():
@@ -188,9 +200,10 @@ def roadmap_timeline(items: Sequence[dict], *, title: str = "", height: int | No
         if not part:
             continue
         fig.add_trace(go.Bar(
-            y=[i["label"] for i in part], x=[end - start] * len(part), base=[start] * len(part),
+            y=[text_label(i["label"]) for i in part], x=[end - start] * len(part), base=[start] * len(part),
             orientation="h", name={"now": "Now", "next": "Next", "later": "Later"}[phase],
-            marker_color=PHASE_COLOURS[phase], hovertext=[i.get("hover", i["label"]) for i in part],
+            marker_color=PHASE_COLOURS[phase],
+            hovertext=["<br>".join(_labels(i.get("hover", i["label"]).split("\n"))) for i in part],
             hovertemplate="%{hovertext}<extra></extra>",
         ))
     fig.update_xaxes(range=[0, 12], tickvals=[0, 3, 6, 9, 12], ticksuffix=" m", gridcolor="#dddddd",
@@ -203,7 +216,7 @@ def roadmap_timeline(items: Sequence[dict], *, title: str = "", height: int | No
 def timeline_items(items: Sequence[Any]) -> list[dict]:
     """`roadmap_timeline` input from RoadmapItems: 'MLOps · model-inventory 1→2', backlog left out."""
     return [{"phase": i.phase, "label": f"{i.layer_name} · {i.question_id.split('.')[-1]} {i.from_level}→{i.to_level}",
-             "hover": f"{i.question}<br>{i.from_level} → {i.to_level}: {i.recommendation}"}
+             "hover": f"{i.question}\n{i.from_level} → {i.to_level}: {i.recommendation}"}
             for i in items if i.phase in PHASE_SPANS]
 
 
@@ -212,12 +225,12 @@ def trend_lines(dates: Sequence[str], series: dict[str, Sequence[float | None]],
     """One line per dimension (or layer) across assessment dates; lines differ by colour, dash and marker."""
     fig = go.Figure()
     for i, (name, values) in enumerate(series.items()):
-        fig.add_trace(go.Scatter(x=list(dates), y=[None if v is None or pd.isna(v) else v for v in values],
-                                 mode="lines+markers", name=name,
+        fig.add_trace(go.Scatter(x=_labels(dates), y=[None if v is None or pd.isna(v) else v for v in values],
+                                 mode="lines+markers", name=text_label(name),
                                  line={"color": PALETTE[i % len(PALETTE)], "width": 2.5,
                                        "dash": DASHES[i % len(DASHES)]},
                                  marker={"size": 9, "symbol": SYMBOLS[i % len(SYMBOLS)]},
-                                 hovertemplate=name + " · %{x}: %{y:.2f}<extra></extra>"))
+                                 hovertemplate="%{fullData.name} · %{x}: %{y:.2f}<extra></extra>"))
     fig.update_yaxes(range=[0, MAX_LEVEL], dtick=1, gridcolor="#dddddd", title_text="Level")
     fig.update_xaxes(type="category", range=[-0.3, len(dates) - 0.7])  # room between the first point and the axis
     return _layout(fig, title=title, height=height,

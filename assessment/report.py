@@ -185,7 +185,7 @@ def build_context(result: Analysis) -> dict[str, Any]:
         if rows.empty or lrows.empty:
             continue  # a layer without questions
         lrow = lrows.iloc[0]
-        labels = [charts.text_label(dim_names[d]) for d in rows["dimension"]]
+        labels = [dim_names[d] for d in rows["dimension"]]
         goal = [cells[(layer.id, d)] for d in rows["dimension"]]
         figures[f"radar-{layer.id}"] = charts.radar(labels, {"Current": list(rows["score"])}, target=goal,
                                                     height=480)
@@ -223,9 +223,7 @@ def build_context(result: Analysis) -> dict[str, Any]:
              "target": i.target, "recommendation": i.recommendation, "reason": i.reason, "priority": i.priority}
             for rank, i in enumerate(items, 1)]})
     if any(p["count"] for p in phases):
-        items = [{**i, "label": charts.text_label(i["label"]), "hover": charts.text_label(i["hover"])}
-                 for i in charts.timeline_items(roadmap.items)]
-        figures["roadmap"] = charts.roadmap_timeline(items)
+        figures["roadmap"] = charts.roadmap_timeline(charts.timeline_items(roadmap.items))
 
     framework = nist_ai_rmf()
     rows = crosswalk_rows([q])
@@ -344,11 +342,10 @@ def comparison_context(entries: Sequence[Assessment]) -> dict[str, Any]:
     labels = list(c.pivot.index)
     colours = charts.colour_map(labels)
     matrix = [[c.pivot.at[label, d.id] for d in dims] for label in labels]
-    names = [charts.text_label(d.name) for d in dims]
+    names = [d.name for d in dims]
     figures = {
-        "radar": charts.radar(names, {charts.text_label(lbl): row for lbl, row in zip(labels, matrix, strict=True)},
-                              colours={charts.text_label(lbl): colour for lbl, colour in colours.items()}, height=480),
-        "heatmap": charts.heatmap([charts.text_label(lbl) for lbl in labels], names, matrix),
+        "radar": charts.radar(names, dict(zip(labels, matrix, strict=True)), colours=colours, height=480),
+        "heatmap": charts.heatmap(labels, names, matrix),
     }
     rows = []
     for r in c.assessments.itertuples():
@@ -409,9 +406,9 @@ def trend_context(entries: Sequence[Assessment]) -> dict[str, Any]:
     layers = [x for x in c.questionnaire.layers if any(x.id in row["layers"] for row in rows)]
     shown = [labels[0], labels[-1]] if len(labels) > 1 else labels
     figures = {
-        "trend": charts.trend_lines(labels, {charts.text_label(d.name): list(t.scores[d.id]) for d in dims},
+        "trend": charts.trend_lines(labels, {d.name: list(t.scores[d.id]) for d in dims},
                                     height=460),
-        "radar": charts.radar([charts.text_label(d.name) for d in dims],
+        "radar": charts.radar([d.name for d in dims],
                               {lbl: [t.scores.at[lbl, d.id] for d in dims] for lbl in shown},
                               colours=dict(zip(shown, charts.PALETTE, strict=False)), height=440),
     }
