@@ -13,6 +13,7 @@ from app_pages.shared import (
     select_assessment,
 )
 from assessment.demo import create_demo_organisation
+from assessment.present import plain
 from assessment.questionnaire import combine
 from assessment.storage import StorageError
 
@@ -23,7 +24,8 @@ questionnaires = available_questionnaires(show_errors=True)
 
 current = current_assessment(store)
 if current is not None:
-    st.success(f"Open: **{current.name}** ({current.department}, {current.assessed_on}, {current.status}).")
+    st.success(f"Open: **{plain(current.name)}** ({plain(current.department)}, {current.assessed_on}, "
+               f"{current.status}).")
 
 records = store.list_assessments()
 if not records:
@@ -68,12 +70,12 @@ else:
                 try:
                     new_id = store.duplicate_assessment(chosen, new_name, assessed_on=new_date, copy_answers=copy)
                 except StorageError as exc:
-                    st.error(f"Not copied: {exc}.")
+                    st.error(f"Not copied: {plain(exc)}.")
                 else:
                     select_assessment(new_id)
                     st.switch_page("app_pages/questionnaire.py")
         with b3.popover("Delete…", width="stretch"):
-            st.warning(f"Delete {labels[chosen]} and all its answers? This cannot be undone.")
+            st.warning(f"Delete {plain(labels[chosen])} and all its answers? This cannot be undone.")
             confirm = st.text_input("Type DELETE to confirm", key=f"confirm-delete-{chosen}")
             if st.button("Delete for good", type="primary", disabled=confirm.strip() != "DELETE"):
                 store.delete_assessment(chosen)
@@ -106,7 +108,7 @@ if submitted:
                 name, department, combine([by_id[qid] for qid in scope]), facilitator=facilitator
             )
         except StorageError as exc:
-            st.error(f"Not created: {exc}.")
+            st.error(f"Not created: {plain(exc)}.")
         else:
             select_assessment(new_id)
             st.switch_page("app_pages/questionnaire.py")

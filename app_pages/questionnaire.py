@@ -9,7 +9,7 @@ from app_pages.level_cards import level_cards
 from app_pages.shared import need_assessment, open_store
 from assessment.content import level_names
 from assessment.model import Answer, scoring_values
-from assessment.present import fmt, option_name
+from assessment.present import fmt, option_name, plain
 from assessment.questionnaire import LEVEL_COUNT
 from assessment.scoring import score
 from assessment.storage import Conflict, StorageError
@@ -109,11 +109,11 @@ def save(payload: dict) -> None:
 
 
 st.title("Questionnaire")
-st.caption(f"**{record.name}** · {record.department} · {q.title} v{q.version}")
+st.caption(f"**{plain(record.name)}** · {plain(record.department)} · {plain(q.title)} v{plain(q.version)}")
 if record.is_final:
     st.info("This assessment is final and read-only. Answers are shown but cannot be changed.")
 if err := st.session_state.pop("save-error", None):
-    st.error(f"Not saved: {err}")
+    st.error(f"Not saved: {plain(err)}")
 
 dims = q.ordered_dimensions
 current = score(q, scoring_values(answers))
@@ -177,12 +177,12 @@ if not presenting:
     # One caption for the dimensions' progress and this dimension's description: the browser redraws
     # every element of the page on each click, so the page keeps few (benchmarks/bench_ui.py).
     progress_line = " · ".join(
-        f"{'✓ ' if done == total else ''}{d.name} {done}/{total}"
+        f"{'✓ ' if done == total else ''}{plain(d.name)} {done}/{total}"
         for d, (done, total) in ((dims[i], dim_done(i)) for i in range(len(dims)))
     )
-    st.caption(progress_line if complete or not dim.description else f"{progress_line}  \n{dim.description}")
+    st.caption(progress_line if complete or not dim.description else f"{progress_line}  \n{plain(dim.description)}")
     if complete:
-        st.success(f"{dim.name} is complete: score **{fmt(row['score'])}** / 4 ({names.name(row['score'])}).")
+        st.success(f"{plain(dim.name)} is complete: score **{fmt(row['score'])}** / 4 ({names.name(row['score'])}).")
 
 here = layers_of(index)
 if st.session_state.get("layer-step") not in here:
@@ -194,12 +194,12 @@ by_cell = current.dimensions.set_index(["dimension", "layer"])
 
 def cell_done(layer: str) -> str:
     done, total = counts(by_cell.loc[(dim.id, layer)])
-    return f"{'✓ ' if done == total else ''}{layer_names[layer]} {done}/{total}"
+    return f"{'✓ ' if done == total else ''}{plain(layer_names[layer])} {done}/{total}"
 
 
 if len(here) > 1 and not presenting:
-    layer = st.segmented_control("Layer", here, key="layer-step", required=True,
-                                 format_func=lambda lid: layer_names[lid])
+    layer = st.segmented_control("Layer", here, key="layer-step", required=True,  # options render Markdown
+                                 format_func=lambda lid: plain(layer_names[lid]))
     st.caption(" · ".join(cell_done(x) for x in here))
 else:
     layer = st.session_state["layer-step"]
@@ -284,8 +284,10 @@ def go(direction: int) -> None:
 
 
 def step_label(target: int) -> str:
+    """The step's name for a button's tooltip (Markdown, so the names are escaped)."""
     i, lid = steps[target]
-    return dims[i].name if presenting or len(q.layers) == 1 else f"{layer_names[lid]} · {dims[i].name}"
+    name = dims[i].name if presenting or len(q.layers) == 1 else f"{layer_names[lid]} · {dims[i].name}"
+    return plain(name)
 
 
 before, after = neighbour(step, -1, presenting), neighbour(step, +1, presenting)

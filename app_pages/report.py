@@ -5,7 +5,7 @@ import streamlit as st
 from app_pages.shared import current_assessment, open_store, warm_charts
 from assessment.analysis import analyse
 from assessment.content import level_names
-from assessment.present import department_assessments, fmt, latest_per_department, trend_departments
+from assessment.present import department_assessments, fmt, latest_per_department, plain, trend_departments
 from assessment.roadmap import PHASE_NAMES
 
 store = open_store()
@@ -24,18 +24,19 @@ else:
     whole = analyse(record)  # what the PDF is built from
     analysis, result, roadmap = whole.gaps, whole.scores, whole.roadmap
     layer_names, dim_names = whole.layer_names(), whole.dimension_names()
-    st.caption(f"**{record.name}** · {record.department} · {record.assessed_on} · {q.title} v{q.version}")
+    st.caption(f"**{plain(record.name)}** · {plain(record.department)} · {record.assessed_on} · {plain(q.title)} "
+               f"v{plain(q.version)}")
     with st.container(border=True):
         st.markdown("**Sections of the PDF**")
         st.markdown("\n".join([
-            f"1. **Cover** — {record.organisation}, {record.department}, {record.assessed_on}"
-            + (f", facilitated by {record.facilitator}" if record.facilitator else ""),
+            f"1. **Cover** — {plain(record.organisation)}, {plain(record.department)}, {record.assessed_on}"
+            + (f", facilitated by {plain(record.facilitator)}" if record.facilitator else ""),
             "2. **Contents** with page numbers",
             f"3. **Executive summary** — overall {fmt(result.overall)} / 4 ({names.name(result.overall)}); "
-            "strengths: " + (", ".join(f"{dim_names[r.dimension]} in {layer_names[r.layer]}"
+            "strengths: " + (", ".join(f"{plain(dim_names[r.dimension])} in {plain(layer_names[r.layer])}"
                                        for r in whole.strengths.itertuples()) or "–")
             + f"; {len(analysis.dimensions)} layer × dimension cells under target",
-            *[f"4. **{layer.name}** — radar against target, dimension table, gap bars" for layer in q.layers],
+            *[f"4. **{plain(layer.name)}** — radar against target, dimension table, gap bars" for layer in q.layers],
             "5. **Roadmap** — " + ", ".join(f"{PHASE_NAMES[p]}: {len(i)}" for p, i in roadmap.by_phase().items()),
             "6. **NIST AI RMF coverage** of the questions asked",
             f"7. **Appendix** — all {result.total} questions with the level chosen, notes and evidence links;"

@@ -7,7 +7,7 @@ from app_pages.shared import need_assessment, open_store, warm_charts
 from assessment import charts
 from assessment.analysis import analyse
 from assessment.content import level_names
-from assessment.present import fmt
+from assessment.present import fmt, plain
 from assessment.roadmap import dimension_targets
 
 store = open_store()
@@ -19,7 +19,7 @@ whole = analyse(record)
 analysis, result, targets = whole.gaps, whole.scores, whole.targets
 
 st.title("Results")
-st.caption(f"**{record.name}** · {record.department} · {record.assessed_on} · {record.status}")
+st.caption(f"**{plain(record.name)}** · {plain(record.department)} · {record.assessed_on} · {record.status}")
 
 if result.answered == 0:
     st.info("No question has a level yet, so there is nothing to score. Answer some on the Questionnaire page.")
@@ -35,13 +35,13 @@ cols[0].metric("Overall", f"{fmt(result.overall)} / 4", names.name(result.overal
                delta_color="off", delta_arrow="off")
 layer_names = {x.id: x.name for x in q.layers}
 for col, layer in zip(cols[1:], result.layers.itertuples(), strict=True):
-    col.metric(layer_names[layer.layer], f"{fmt(layer.score)} / 4", names.name(layer.score),
+    col.metric(plain(layer_names[layer.layer]), f"{fmt(layer.score)} / 4", names.name(layer.score),
                delta_color="off", delta_arrow="off")
 
 dims = q.ordered_dimensions
 labels = [d.name for d in dims]
 overall = result.overall_dimensions.set_index("dimension")["score"]
-tabs = st.tabs(["All layers", *layer_names.values()])
+tabs = st.tabs(["All layers", *map(plain, layer_names.values())])
 with tabs[0]:
     st.plotly_chart(charts.radar(labels, {"Current": [overall.get(d.id) for d in dims]},
                                  target=dimension_targets(q, targets), title="All layers"),

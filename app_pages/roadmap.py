@@ -6,6 +6,7 @@ import streamlit as st
 from app_pages.shared import need_assessment, open_store
 from assessment import charts
 from assessment.analysis import analyse, effective_targets
+from assessment.present import plain
 from assessment.questionnaire import MAX_LEVEL
 from assessment.roadmap import PHASE_NAMES
 from assessment.storage import StorageError
@@ -15,7 +16,7 @@ record = store.load(need_assessment(store).id)
 q = record.questionnaire
 
 st.title("Roadmap")
-st.caption(f"**{record.name}** · {record.department} · {record.assessed_on}")
+st.caption(f"**{plain(record.name)}** · {plain(record.department)} · {record.assessed_on}")
 
 with st.expander("Targets (edit in place)", expanded=False):
     targets = effective_targets(record)
@@ -35,7 +36,7 @@ with st.expander("Targets (edit in place)", expanded=False):
         try:
             store.set_targets(record.id, new_targets)
         except StorageError as exc:
-            st.error(f"Targets not saved: {exc}.")
+            st.error(f"Targets not saved: {plain(exc)}.")
         else:
             st.toast("Targets saved")
             targets = new_targets

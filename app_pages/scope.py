@@ -5,6 +5,7 @@ import streamlit as st
 
 from app_pages.shared import available_questionnaires, catalogue, current_assessment, open_store, select_assessment
 from assessment.content import objectives
+from assessment.present import plain
 from assessment.questionnaire import MAX_LEVEL, QuestionnaireError, combine, parse_questionnaire
 from assessment.scope import Scope, apply, recommend
 from assessment.storage import StorageError
@@ -34,7 +35,7 @@ if questionnaires and chosen:
     base = combine([by_id[i] for i in base_ids])
     scope = recommend([by_name[n].id for n in chosen], base, table)
     for reason in scope.reasons:
-        st.markdown(f"- {reason}")
+        st.markdown(f"- {plain(reason)}")
 
     st.subheader("2 · Layers, weights and targets")
     layer_names = {x.id: x.name for x in base.layers}
@@ -65,14 +66,14 @@ if questionnaires and chosen:
     st.subheader("3 · Use this scope")
     current = current_assessment(store)
     if current is not None and not current.is_final:
-        if st.button(f"Apply these targets to the open assessment “{current.name}”"):
+        if st.button(f"Apply these targets to the open assessment “{plain(current.name)}”"):
             own = {k: v for k, v in targets.items() if k[0] in {x.id for x in current.questionnaire.layers}}
             try:
                 store.set_targets(current.id, own)
             except StorageError as exc:
-                st.error(f"Targets not saved: {exc}.")
+                st.error(f"Targets not saved: {plain(exc)}.")
             else:
-                st.success(f"Saved {len(own)} targets on “{current.name}”.")
+                st.success(f"Saved {len(own)} targets on “{plain(current.name)}”.")
     with st.form("create-scoped"):
         name = st.text_input("Assessment name", placeholder="e.g. Q1 2027 baseline")
         department = st.text_input("Department")
@@ -83,7 +84,7 @@ if questionnaires and chosen:
             q = apply(base, edited, weights)
             new_id = store.create_assessment(name, department, q, facilitator=facilitator, target_levels=targets)
         except (StorageError, ValueError) as exc:
-            st.error(f"Not created: {exc}.")
+            st.error(f"Not created: {plain(exc)}.")
         else:
             select_assessment(new_id)
             st.switch_page("app_pages/questionnaire.py")
@@ -96,19 +97,19 @@ if upload is not None:
     try:
         custom = parse_questionnaire(upload.getvalue().decode("utf-8"), upload.name)
     except UnicodeDecodeError:
-        st.error(f"{upload.name}: not UTF-8 text.")
+        st.error(f"{plain(upload.name)}: not UTF-8 text.")
     except QuestionnaireError as exc:
-        st.error(f"{upload.name} has {len(exc.errors)} problem(s); nothing was loaded.")
+        st.error(f"{plain(upload.name)} has {len(exc.errors)} problem(s); nothing was loaded.")
         st.code("\n".join(str(e) for e in exc.errors), language=None)
     else:
         builtin_ids = {q.id for q in catalogue()[0]}
         uploaded = st.session_state.setdefault("uploaded-questionnaires", {})
         if custom.id in builtin_ids:
-            st.error(f"{upload.name}: a questionnaire with id {custom.id!r} is already installed; give yours "
-                     "another `id:` so both can be told apart (answers are stored by question id).")
+            st.error(f"{plain(upload.name)}: a questionnaire with id {plain(repr(custom.id))} is already installed; "
+                     "give yours another `id:` so both can be told apart (answers are stored by question id).")
             st.stop()
         if uploaded.get(custom.id) != custom:  # new: rerun so the lists above offer it at once
             uploaded[custom.id] = custom
             st.rerun()
-        st.success(f"Loaded “{custom.title}” ({len(custom.questions)} questions, "
+        st.success(f"Loaded “{plain(custom.title)}” ({len(custom.questions)} questions, "
                    f"{len(custom.layers)} layers, {len(custom.dimensions)} dimensions).")

@@ -25,7 +25,7 @@ from apptest import (
 from cards import cards, choose, heading, send, send_raw, shown, value
 from streamlit.testing.v1 import AppTest
 
-from assessment.present import fmt
+from assessment.present import fmt, plain
 from assessment.questionnaire import Questionnaire
 from assessment.scoring import score
 from assessment.storage import Store
@@ -52,7 +52,7 @@ def test_assessments_page_starts_empty_and_offers_the_mini_questionnaire() -> No
 
 def test_unknown_assessment_in_the_url_warns_and_is_forgotten() -> None:
     at = app(999)
-    assert any("'999' does not exist" in t for t in texts(at.warning))
+    assert any(plain("'999'") + " does not exist" in t for t in texts(at.warning))  # Markdown, shown as typed
     assert "assessment" not in at.query_params
     at.switch_page(QUESTIONNAIRE)
     run(at)
@@ -364,7 +364,7 @@ def test_next_and_previous_walk_through_the_layers_then_the_dimensions(aid: int)
     assert at.selectbox(key="dim-index").value == 0
     assert by_label(at.button, "← Previous").disabled
     assert shown(at) == ["alpha.governance.q1", "alpha.governance.q2"]
-    assert by_label(at.button, "Next →").help == "On to Beta · Governance & compliance"
+    assert by_label(at.button, "Next →").help == "On to " + plain("Beta · Governance & compliance")
 
     click(at, "Next →")
     assert at.selectbox(key="dim-index").value == 0
@@ -423,7 +423,7 @@ def test_a_complete_dimension_shows_its_score(aid: int) -> None:
     show_layer(at, "beta")
     choose(at, "beta.monitoring.q1", "1")
     assert not at.exception
-    assert any("Monitoring & observability is complete: score **2.0**" in t for t in texts(at.success))
+    assert any(plain("Monitoring & observability") + " is complete: score **2.0**" in t for t in texts(at.success))
 
 
 def test_see_results_on_the_last_dimension_opens_results(aid: int) -> None:
