@@ -57,7 +57,7 @@ class LoginThrottled(RateLimited):
 class PasswordChecksBusy(RateLimited):
     """Every password-check slot of this process stayed taken: try again in a moment."""
 
-    def __init__(self, retry_after: float = PASSWORD_CHECK_WAIT):
+    def __init__(self, retry_after: float):
         super().__init__(retry_after)
         self.args = (f"the server is busy checking other passwords; try again in {wait_text(retry_after)}",)
 
@@ -98,7 +98,7 @@ _password_checks = threading.BoundedSemaphore(PASSWORD_CHECKS)
 def _password_check_slot() -> Iterator[None]:
     """One of the process's PASSWORD_CHECKS argon2 slots, or PasswordChecksBusy after the wait."""
     if not _password_checks.acquire(timeout=PASSWORD_CHECK_WAIT):
-        raise PasswordChecksBusy()
+        raise PasswordChecksBusy(PASSWORD_CHECK_WAIT)
     try:
         yield
     finally:

@@ -65,7 +65,7 @@ class Backup(StoreBase):
     def backup_sqlite(self, target: Path) -> None:
         """Copy the live SQLite database with SQLite's online backup API (safe while others write).
 
-        Everything is copied (facilitator accounts too) except the login sessions.
+        Everything is copied (facilitator accounts too) except the login sessions and failed logins.
         """
         self._sqlite_path("a .db backup")
         part = target.with_name(target.name + ".part")
@@ -74,10 +74,12 @@ class Backup(StoreBase):
             copy = sqlite3.connect(part)
             try:
                 conn.connection.driver_connection.backup(copy)
-                # Login sessions stay behind: a restored backup must not bring back a logout.
-                if copy.execute("SELECT 1 FROM sqlite_master WHERE name = 'login_sessions'").fetchone():
-                    copy.execute("DELETE FROM login_sessions")
-                    copy.commit()
+                # Login sessions stay behind: a restored backup must not bring back a logout. Failed logins
+                # (client addresses, kept an hour for throttling) are no part of a backup either.
+                for transient in ("login_sessions", "login_attempts"):
+                    if copy.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (transient,)).fetchone():
+                        copy.execute(f"DELETE FROM {transient}")
+                copy.commit()
                 copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal beside it
             finally:
                 copy.close()
@@ -144,6 +146,7 @@ def checked_copy(source: Path, copy: Path, page_size: int) -> int:
     try:
         with closing(sqlite3.connect(copy, isolation_level=None)) as conn:
             conn.execute("DELETE FROM login_sessions")  # a restored backup must not bring back a logout
+            conn.execute("DELETE FROM login_attempts")  # nor another server's failed logins
             conn.execute("PRAGMA journal_mode=DELETE")
             if conn.execute("PRAGMA page_size").fetchone()[0] != page_size:
                 # The backup API cannot change a WAL database's page size ("attempt to write a readonly
