@@ -19,7 +19,7 @@ record = current_assessment(store)
 if record is None:
     st.info("Open an assessment on the Assessments page to export it.")
 else:
-    st.caption(f"**{record.name}** · {record.department} · {record.assessed_on}")
+    st.caption(f"**{plain(record.name)}** · {plain(record.department)} · {record.assessed_on}")
     formats = {"json": ("JSON (lossless: re-import anywhere)", "application/json"),
                "csv": ("CSV (one row per question)", "text/csv"),
                "xlsx": ("Excel workbook (summary + one sheet per layer)",
@@ -51,13 +51,13 @@ if upload is not None:
         st.error(f"Nothing was imported: {plain(upload.name)} could not be read (an unexpected error, written "
                  "to the server's log).", icon=":material/block:")
     else:
-        st.success(f"{upload.name} is valid: “{data.name}” ({data.department}, {data.assessed_on}), "
-                   f"{len(data.answers)} answers.")
+        st.success(f"{plain(upload.name)} is valid: “{plain(data.name)}” ({plain(data.department)}, "
+                   f"{data.assessed_on}), {len(data.answers)} answers.")
         if st.button("Import as a new assessment", type="primary", key=f"do-import-{upload.file_id}"):
             try:
                 new_id = store.add_imported(data)
             except StorageError as exc:
-                st.error(f"Not imported: {exc}.")
+                st.error(f"Not imported: {plain(exc)}.")
             except Exception:
                 log.exception("storing %s", upload.name)
                 st.error("Not imported: an unexpected error, written to the server's log.")
