@@ -24,6 +24,7 @@ chromium:
 run: install chromium
 	$(PY) -m assessment db upgrade
 	$(PY) -m assessment demo --if-empty
+	$(PY) -m assessment facilitator-key
 	$(VENV)/bin/streamlit run app.py --server.port $(PORT) --server.headless true
 
 test: install chromium

@@ -2,17 +2,26 @@
 
 import streamlit as st
 
-from app_pages.shared import APP_ICON, current_facilitator, log_out, login_required, open_store, write_login_cookie
+from app_pages.shared import (
+    APP_ICON,
+    current_facilitator,
+    log_out,
+    login_required,
+    open_store,
+    participant_session,
+    write_login_cookie,
+)
 
 st.set_page_config(page_title="AI Ops Maturity", page_icon=APP_ICON, layout="wide")
 
-# A participant (?join=CODE) reaches the voting page and nothing else; facilitators log in first when
-# login is required (an account exists, single sign-on is configured, or ASSESSMENT_REQUIRE_LOGIN=1).
-if "join" in st.query_params:
+# A participant (a join link, a participant token, or after a reload the participant cookie) reaches the
+# voting page and nothing else, for the rest of the session. Facilitators log in first when login is
+# required (an account exists, single sign-on is configured, ASSESSMENT_REQUIRE_LOGIN=1, or a workshop is open).
+_store = open_store()
+if participant_session(_store):
     st.navigation([st.Page("app_pages/vote.py", title="Vote", icon=":material/how_to_vote:")],
                   position="hidden").run()
     st.stop()
-_store = open_store()
 needs_login = login_required(_store)
 facilitator = current_facilitator(_store) if needs_login else None
 if needs_login and not facilitator:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import streamlit as st
 from streamlit.errors import StreamlitAuthError, StreamlitMissingAuthlibError
 
-from app_pages.shared import log_in, open_store, sso_configured, sso_refused, write_login_cookie
+from app_pages.shared import facilitator_key_form, log_in, open_store, sso_configured, sso_refused, write_login_cookie
 from assessment.storage import StorageError
 from assessment.workshop import normalise_code
 
@@ -32,8 +32,9 @@ elif sso:
         except StreamlitAuthError as exc:
             st.error(f"Single sign-on is not set up correctly in `.streamlit/secrets.toml`: {exc}")
 elif not accounts:
-    st.warning("Login is required (ASSESSMENT_REQUIRE_LOGIN=1) but no facilitator account exists yet. "
-               "Create one on the server: `python -m assessment user add NAME`.")
+    st.warning("No facilitator account exists yet. Enter a one-time key printed on the server "
+               "(`python -m assessment facilitator-key`), or create an account there: "
+               "`python -m assessment user add NAME`.")
 if accounts:
     with st.form("login"):
         name = st.text_input("User name")
@@ -47,6 +48,9 @@ if accounts:
                     st.stop()
                 st.rerun()
             st.error("Wrong user name or password.")
+
+if not sso:
+    facilitator_key_form(store)
 
 st.divider()
 st.markdown("**Joining a workshop?** Enter the code on the screen.")

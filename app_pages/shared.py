@@ -17,12 +17,18 @@ from assessment.access import ALLOWED_ENV, sso_allowed
 from assessment.content import load_catalogue
 from assessment.questionnaire import Questionnaire
 from assessment.storage import AssessmentDetails, NotFound, StorageError, Store, login_lifetime
+from assessment.workshop import TRUSTED_PROXIES_ENV, client_address, trusted_proxies
+from assessment.workshop import client_key as address_key
 
 CURRENT_KEY = "current-assessment"  # session copy of ?assessment=ID
 FACILITATOR_KEY = "facilitator"  # the logged-in facilitator's name
 SESSION_COOKIE = "aiops_session"  # the browser's copy of the login token: a reload starts a new session
 TOKEN_KEY = "login-token"  # this session's login token
 COOKIE_KEY = "login-cookie"  # what the next run writes to the browser's cookie: a token, or "" to delete it
+KEY_FACILITATOR = "facilitator (one-time key)"  # the name of someone logged in with a one-time key
+PARTICIPANT_COOKIE = "aiops_participant"  # a participant's token: a reload without ?p= stays a participant
+PARTICIPANT_KEY = "participant"  # set once a session presented a join link or participant token; never unset
+PARTICIPANT_COOKIE_KEY = "participant-cookie"  # what the next run writes to the participant cookie
 # The tab icon, drawn here rather than a ":material/…" name: Streamlit fetches those from fonts.gstatic.com,
 # a request to the internet from every browser that opens the app.
 APP_ICON = "data:image/svg+xml;base64," + base64.b64encode(b"""<svg xmlns="http://www.w3.org/2000/svg" \
@@ -84,8 +90,10 @@ def open_store() -> Store:
 
 def login_required(store: Store) -> bool:
     """Facilitator pages need a login once an account exists, single sign-on is configured, or
-    ASSESSMENT_REQUIRE_LOGIN=1."""
-    return os.environ.get("ASSESSMENT_REQUIRE_LOGIN") == "1" or sso_configured() or store.has_users()
+    ASSESSMENT_REQUIRE_LOGIN=1; and, with none of these, while a workshop is open or a one-time
+    facilitator key is in use: the open single-laptop mode is for solo use only."""
+    return (os.environ.get("ASSESSMENT_REQUIRE_LOGIN") == "1" or sso_configured() or store.has_users()
+            or store.workshop_in_progress())
 
 
 # --- facilitator login ------------------------------------------------------------------------
@@ -98,6 +106,12 @@ def session_cookie() -> str | None:
     """The login token the browser sent when this session started (a reload starts a new session)."""
     value = st.context.cookies.get(SESSION_COOKIE)
     return value if isinstance(value, str) else None  # AppTest's stand-in browser sends a mock
+
+
+def participant_cookie() -> str | None:
+    """The participant token the browser sent when this session started, if it ever joined a workshop."""
+    value = st.context.cookies.get(PARTICIPANT_COOKIE)
+    return value if isinstance(value, str) and value else None
 
 
 def sso_configured() -> bool:
@@ -128,7 +142,7 @@ def sso_refused() -> str | None:
 def current_facilitator(store: Store) -> str | None:
     """Who is logged in: this session's login, the cookie's (after a reload), or the SSO user; else None."""
     for token in (st.session_state.get(TOKEN_KEY), session_cookie()):
-        name = store.user_for_token(token)
+        name = store.user_for_token(token) or (KEY_FACILITATOR if store.key_session(token) else None)
         if name:
             st.session_state[TOKEN_KEY] = token
             st.session_state[FACILITATOR_KEY] = name
@@ -153,15 +167,16 @@ def log_out(store: Store) -> None:
     """End the login everywhere: the database session (so the cookie is worthless), the cookie, SSO's own."""
     for token in (st.session_state.pop(TOKEN_KEY, None), session_cookie()):
         store.end_login_session(token)
+        store.end_key_session(token)
     st.session_state[COOKIE_KEY] = ""
     st.session_state.pop(FACILITATOR_KEY, None)
     if sso_name():
         st.logout()  # Streamlit clears its identity cookie and starts a new session
 
 
-def cookie_script(token: str, max_age: int) -> str:
+def cookie_script(token: str, max_age: int, name: str = SESSION_COOKIE) -> str:
     """JavaScript that stores (or, with max_age 0, deletes) the login cookie on the app's own origin."""
-    value = json.dumps(f"{SESSION_COOKIE}={token}; Path=/; SameSite=Strict; Max-Age={max_age}")
+    value = json.dumps(f"{name}={token}; Path=/; SameSite=Strict; Max-Age={max_age}")
     return f"<script>document.cookie = {value} + (location.protocol === 'https:' ? '; Secure' : '');</script>"
 
 
@@ -176,6 +191,64 @@ def write_login_cookie() -> None:
     if value is not None:
         max_age = int(login_lifetime().total_seconds()) if value else 0
         st.html(cookie_script(value, max_age), unsafe_allow_javascript=True)
+
+
+def facilitator_key_form(store: Store) -> None:
+    """Log in with a one-time key printed on the server (`python -m assessment facilitator-key`)."""
+    with st.form("facilitator-key"):
+        typed = st.text_input("One-time facilitator key", type="password", max_chars=40,
+                              help="Printed on the server by `make run` or `python -m assessment facilitator-key`.")
+        if st.form_submit_button("Use the key"):
+            token = store.redeem_facilitator_key(typed)
+            if token is None:
+                st.error("This key is unknown, used or expired. Print a new one on the server: "
+                         "`python -m assessment facilitator-key`.")
+            else:
+                st.session_state[TOKEN_KEY] = st.session_state[COOKIE_KEY] = token
+                st.session_state[FACILITATOR_KEY] = KEY_FACILITATOR
+                st.rerun()
+
+
+# --- participants: a session that joined a workshop sees its voting page and nothing else ----------
+
+
+def participant_session(store: Store) -> bool:
+    """True for a session that is, or ever was, a participant: it opened a join link (?join=, ?p=), or
+    it started with a participant cookie (a reload) and no facilitator identity. It stays one until the
+    browser tab closes: deleting ?join= from the URL leads nowhere else."""
+    if st.session_state.get(PARTICIPANT_KEY):
+        return True
+    if "join" in st.query_params or "p" in st.query_params or (
+            participant_cookie() and not current_facilitator(store)):
+        st.session_state[PARTICIPANT_KEY] = True
+        return True
+    return False
+
+
+def remember_participant(token: str) -> None:
+    """After a join: the next run stores the token in the browser, so a reload without ?p= is still them."""
+    st.session_state[PARTICIPANT_COOKIE_KEY] = token
+
+
+def write_participant_cookie() -> None:
+    """Hand a new participant token to the browser (see `write_login_cookie`)."""
+    token = st.session_state.pop(PARTICIPANT_COOKIE_KEY, None)
+    if token:
+        max_age = int(login_lifetime().total_seconds())
+        st.html(cookie_script(token, max_age, PARTICIPANT_COOKIE), unsafe_allow_javascript=True)
+
+
+def client_key() -> str:
+    """Whom join attempts, joins (and failed logins) count against: the client's address.
+
+    Behind a reverse proxy the TCP peer is the proxy: X-Forwarded-For is read only when the peer is one of
+    ASSESSMENT_TRUSTED_PROXIES (`assessment.workshop.client_address`). ValueError names a bad setting.
+    """
+    trusted = trusted_proxies(os.environ.get(TRUSTED_PROXIES_ENV, ""))
+    forwarded = st.context.headers.get_all("X-Forwarded-For") if trusted else []
+    peer = st.context.ip_address
+    return address_key(client_address(peer if isinstance(peer, str) else None,
+                                      forwarded if isinstance(forwarded, list) else [], trusted))
 
 
 def current_assessment(store: Store) -> AssessmentDetails | None:

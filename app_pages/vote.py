@@ -1,19 +1,20 @@
-"""The participant's voting page: the only page a `?join=CODE` visitor can reach, sized for a phone.
+"""The participant's voting page: the only page a participant session can reach, sized for a phone.
 
-The participant's token is in the URL (`&p=TOKEN`): a reload or a reconnect keeps their identity and
-their vote. The page follows the facilitator's question through a fragment that re-reads the workshop.
+The participant's token is in the URL (`&p=TOKEN`) and in a cookie: a reload or a reconnect keeps their
+identity and their vote, even with the URL stripped. The page follows the facilitator's question through
+a fragment that re-reads the workshop. Everything participants or an uploaded questionnaire wrote is shown
+through `present.plain`.
 """
 
 from __future__ import annotations
 
-import secrets
-
 import streamlit as st
 
-from app_pages.shared import open_store
+from app_pages.shared import client_key, open_store, participant_cookie, remember_participant, write_participant_cookie
 from assessment.content import level_names
+from assessment.present import plain
 from assessment.questionnaire import LEVEL_COUNT
-from assessment.storage import NotFound, RateLimited, StorageError, VotingClosed, WorkshopRecord
+from assessment.storage import JoinRefused, NotFound, RateLimited, StorageError, VotingClosed, WorkshopRecord
 from assessment.workshop import CHOICES, NA, UNKNOWN, choice_label, normalise_code
 
 st.html("""<style>
@@ -22,27 +23,26 @@ st.html("""<style>
 </style>""")
 
 store = open_store()
+write_participant_cookie()
 code = normalise_code(st.query_params.get("join", ""))
 
-
-def client_key() -> str:
-    """Whom join attempts are counted against: the client's address, else this browser session."""
-    ip = st.context.ip_address
-    if ip:
-        return f"ip:{ip}"
-    return "session:" + st.session_state.setdefault("client-key", secrets.token_hex(8))
-
-
 me = ws = None
-token = st.query_params.get("p")
+token = st.query_params.get("p") or st.session_state.get("participant-token") or participant_cookie()
 if token:
     try:
         me, ws = store.participant(token)
     except NotFound:
         me = None
+    if me is not None and "p" not in st.query_params:  # a stripped URL or a reload: the session or cookie knows them
+        code = ws.code
+        st.query_params["join"], st.query_params["p"] = code, token
     if me is None or ws.code != code:
         me = ws = None
         st.query_params.pop("p", None)
+if me is not None and me.removed:
+    st.title("Workshop")
+    st.warning("The facilitator has removed you from this workshop; your votes no longer count.")
+    st.stop()
 
 if me is None:
     st.title("Join the workshop")
@@ -54,18 +54,24 @@ if me is None:
     if joining:
         try:
             token = store.join(typed, name, client_key=client_key())
+        except ValueError as exc:  # ASSESSMENT_TRUSTED_PROXIES is wrong: nobody is let in unidentified
+            st.error(f"The server is misconfigured, tell the facilitator: {exc}")
         except RateLimited as exc:
             st.error(f"Too many attempts. Wait {max(1, round(exc.retry_after))} seconds and try again.")
+        except JoinRefused as exc:
+            st.error(f"You cannot join: {exc}.")
         except NotFound:
             st.error("No open workshop has this code. Check it with the facilitator.")
         else:
             st.query_params["join"] = normalise_code(typed)
             st.query_params["p"] = token
+            remember_participant(token)
+            st.session_state["participant-token"] = token
             st.rerun()
     st.stop()
 
 ws = store.workshop(me.workshop_id)
-st.caption(f"Workshop `{ws.code}` · {'you are **' + me.name + '**' if me.name else 'you vote anonymously'}")
+st.caption(f"Workshop `{ws.code}` · {'you are **' + plain(me.name) + '**' if me.name else 'you vote anonymously'}")
 if not ws.is_open:
     st.info("This workshop has closed. Thank you for taking part!")
     st.stop()
@@ -87,7 +93,7 @@ if ws.current_question is None:
 q = store.get_assessment(ws.assessment_id).questionnaire
 question = q.question(ws.current_question)
 names = level_names()
-st.markdown(f"#### {question.text}")
+st.markdown(f"#### {plain(question.text)}")
 mine = store.my_vote(token, question.id)
 
 
@@ -97,7 +103,7 @@ def label(choice: str) -> str:
     if choice == UNKNOWN:
         return "Don't know"
     i = int(choice)
-    return f"**{i} · {names.levels[i].name}** — {question.levels[i]}"
+    return f"**{i} · {plain(names.levels[i].name)}** — {plain(question.levels[i])}"
 
 
 choice = st.radio("Your vote", CHOICES, index=None if mine is None else CHOICES.index(mine.choice),

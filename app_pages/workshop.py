@@ -2,6 +2,10 @@
 
 Every piece of state is in the database: a second facilitator tab, or a second server process on the
 same PostgreSQL database, shows the same workshop. The live counter is a fragment re-reading it.
+
+Opening a workshop needs a facilitator identity (a login, single sign-on or a one-time key): while one is
+open, the app asks everyone else for a login, so a participant who strips their link reaches nothing.
+Everything participants wrote (names, comments) goes through `present.plain`: text, never Markdown.
 """
 
 from __future__ import annotations
@@ -13,13 +17,13 @@ import urllib.parse
 import qrcode
 import streamlit as st
 
-from app_pages.shared import need_assessment, open_store
+from app_pages.shared import current_facilitator, facilitator_key_form, log_in, need_assessment, open_store
 from assessment import charts
 from assessment.content import level_names
-from assessment.present import option_name
+from assessment.present import option_name, plain
 from assessment.questionnaire import LEVEL_COUNT
-from assessment.storage import StorageError, WorkshopRecord
-from assessment.workshop import NA, choice_label, default_note, summarise, vote_summary
+from assessment.storage import NotFound, StorageError, WorkshopRecord
+from assessment.workshop import JOIN_FAILURE_BUDGET, NA, choice_label, default_note, summarise, vote_summary
 
 store = open_store()
 record = need_assessment(store)
@@ -27,9 +31,33 @@ q = record.questionnaire
 names = level_names()
 
 st.title("Workshop")
-st.caption(f"**{record.name}** · {record.department} · {q.title} v{q.version}")
+st.caption(f"**{plain(record.name)}** · {plain(record.department)} · {plain(q.title)} v{plain(q.version)}")
 if msg := st.session_state.pop("workshop-message", None):
     st.success(msg)
+
+ADDRESS_WARNING = ("The join link and QR code show this server's address to everyone in the room. While a "
+                   "workshop is open, every other page asks for a facilitator login; close the doors once "
+                   "everyone is in, and close the workshop when you are done.")
+
+
+def create_account() -> None:
+    """The first facilitator account, made here; from then on the app asks every facilitator to log in."""
+    with st.form("first-account"):
+        name = st.text_input("Your name (login)", max_chars=100)
+        password = st.text_input("Password (8 characters or more)", type="password")
+        again = st.text_input("Password again", type="password")
+        if st.form_submit_button("Create the account and log in", type="primary"):
+            if password != again:
+                st.error("The two passwords differ.")
+                return
+            try:
+                store.add_user(name, password)
+                log_in(store, name)
+            except StorageError as exc:
+                st.error(f"No account created: {plain(exc)}.")
+                return
+            st.rerun()
+
 
 ws = store.active_workshop(record.id)
 if ws is None:
@@ -37,7 +65,22 @@ if ws is None:
             "vote on the question you put on screen, and see nothing of each other's votes until you reveal them.")
     if record.is_final:
         st.warning("This assessment is final and read-only; reopen it as a draft to run a workshop.")
-    elif st.button("Open a workshop", type="primary", icon=":material/groups:"):
+        st.stop()
+    if not current_facilitator(store):
+        st.subheader("First, who is the facilitator?")
+        st.markdown("Anyone who can open this app may use it while no workshop runs. A workshop puts its "
+                    "address on the screen for the whole room, so from then on only a facilitator may see "
+                    "anything but the voting page. Create your facilitator account (everyone will then log "
+                    "in), or enter the one-time key printed on the server.")
+        st.warning(ADDRESS_WARNING, icon=":material/public:")
+        left, right = st.columns(2)
+        with left:
+            create_account()
+        with right:
+            facilitator_key_form(store)
+        st.stop()
+    st.warning(ADDRESS_WARNING, icon=":material/public:")
+    if st.button("Open a workshop", type="primary", icon=":material/groups:"):
         try:
             store.open_workshop(record.id)
         except StorageError as exc:
@@ -65,13 +108,54 @@ def qr_png(text: str) -> bytes:
 
 
 link = join_link(ws.code)
-left, right = st.columns([3, 1], vertical_alignment="center")
-with left:
-    st.markdown(f"### Join code: `{ws.code}`")
-    st.markdown(f"Participants open **{link}** or scan the QR code.")
-    st.code(link, language=None)
-with right:
-    st.image(qr_png(link), width=180, caption="Scan to join")
+failed = store.failed_joins(ws.id)
+if not ws.doors_open:
+    st.info("The doors are closed: nobody else can join. Participants in the room keep voting.",
+            icon=":material/door_front:")
+elif failed >= JOIN_FAILURE_BUDGET:
+    st.error(f"{failed} wrong codes were tried since the doors opened: this code admits nobody any more. "
+             "Reopen the doors to show a new code.", icon=":material/gpp_bad:")
+else:
+    left, right = st.columns([3, 1], vertical_alignment="center")
+    with left:
+        st.markdown(f"### Join code: `{ws.code}`")
+        st.markdown(f"Participants open **{plain(link)}** or scan the QR code.")
+        st.code(link, language=None)
+        st.caption(ADDRESS_WARNING + (f" {failed} wrong codes tried since the doors opened." if failed else ""))
+    with right:
+        st.image(qr_png(link), width=180, caption="Scan to join")
+
+
+def set_doors(open_: bool) -> None:
+    try:
+        if open_:
+            store.open_doors(ws.id)
+        else:
+            store.close_doors(ws.id)
+    except StorageError as exc:
+        st.session_state["workshop-error"] = str(exc)
+
+
+def remove(member_id: int) -> None:
+    try:
+        store.remove_participant(ws.id, member_id)
+    except NotFound as exc:
+        st.session_state["workshop-error"] = str(exc)
+
+
+room = store.room(ws.id)
+with st.expander(f"In the room: {len(room)}", icon=":material/group:"):
+    if ws.doors_open:
+        st.button("Close the doors", icon=":material/door_front:", on_click=set_doors, args=(False,),
+                  help="Everyone is in: the code admits nobody more.")
+    else:
+        st.button("Reopen the doors", icon=":material/door_open:", on_click=set_doors, args=(True,),
+                  help="Let people in again, with a new code.")
+    for member in room:
+        name_col, button_col = st.columns([4, 1], vertical_alignment="center")
+        name_col.markdown(plain(member.label))
+        button_col.button("Remove", key=f"remove-{member.id}", on_click=remove, args=(member.id,),
+                          help="Their votes leave the distribution and their link stops working.")
 
 questions = q.questions
 ids = [x.id for x in questions]
@@ -106,26 +190,27 @@ if current is None:
 
 
 @st.fragment(run_every="1s")
-def live_count(shown: WorkshopRecord) -> None:
+def live_count(shown: WorkshopRecord, in_room: int) -> None:
     """Re-read the workshop every second: the vote counter, and a full rerun when its state changed
     (a reveal or another question, e.g. from a second facilitator tab or server)."""
     now = store.workshop(shown.id)
-    if (now.status, now.current_question, now.revealed) != (shown.status, shown.current_question, shown.revealed):
-        st.rerun()
-    voted = store.vote_count(now.id, now.current_question) if now.current_question else 0
     joined = store.participant_count(now.id)
+    if (now.status, now.current_question, now.revealed, now.doors_open, now.code, joined) != (
+            shown.status, shown.current_question, shown.revealed, shown.doors_open, shown.code, in_room):
+        st.rerun()  # the room list above is read by the full run
+    voted = store.vote_count(now.id, now.current_question) if now.current_question else 0
     st.markdown(f"#### {voted} have voted · {joined} joined")
 
 
-live_count(ws)
+live_count(ws, len(room))
 if current is None:
     st.stop()
 
 question = q.question(current)
-st.subheader(f"{ids.index(current) + 1}. {question.text}")
+st.subheader(f"{ids.index(current) + 1}. {plain(question.text)}")
 with st.expander("Level descriptions", expanded=not ws.revealed):
     for i in range(LEVEL_COUNT):
-        st.markdown(f"**{i} · {names.levels[i].name}** — {question.levels[i]}")
+        st.markdown(f"**{i} · {plain(names.levels[i].name)}** — {plain(question.levels[i])}")
 
 if not ws.revealed:
     if st.button("Reveal", type="primary", icon=":material/visibility:"):
@@ -149,11 +234,11 @@ st.plotly_chart(charts.vote_distribution(shown), width="stretch", config={"displ
 if summary.comments:
     st.markdown("**Comments** (anonymous)")
     for c in summary.comments:
-        st.markdown(f"- {c}")
+        st.markdown(f"- {plain(c)}")
 
 answer = store.answers(record.id).get(current)
 if answer is not None and answer.counts:
-    st.caption(f"Recorded answer: {answer.label} (by {answer.answered_by or 'unknown'}).")
+    st.caption(f"Recorded answer: {answer.label} (by {plain(answer.answered_by or 'unknown')}).")
 options = [str(i) for i in range(LEVEL_COUNT)] + [NA]
 default_option = summary.default_choice
 with st.form(f"consensus-{ws.id}-{current}"):

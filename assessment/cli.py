@@ -616,6 +616,18 @@ def user_add(
     typer.echo(f"user {name.strip()} added: the app now asks facilitators to log in")
 
 
+@app.command("facilitator-key")
+@friendly
+def facilitator_key() -> None:
+    """Print a one-time facilitator key: entered in the app, it lets that browser open a workshop.
+
+    Use it before any facilitator account exists (`make run` prints one at start). The key works once,
+    within a day; the database keeps only its hash. Example: python -m assessment facilitator-key
+    """
+    key = _store().new_facilitator_key()
+    typer.echo(f"one-time facilitator key (valid for a day, once): {key}")
+
+
 def main() -> None:
     try:
         app()

@@ -10,7 +10,7 @@ import threading
 
 import pytest
 from alembic import command
-from apptest import WORKSHOP, app, by_label, metric, session, texts
+from apptest import ASSESSMENTS, WORKSHOP, app, by_label, metric, run, session, texts
 from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
 
@@ -417,12 +417,30 @@ def markdown(at: AppTest) -> str:
     return "\n".join(texts(at.markdown))
 
 
+def create_account(at: AppTest, name: str = "ada", password: str = "correct horse") -> None:
+    """The Workshop page's first-account form."""
+    by_label(at.text_input, "Your name (login)").input(name)
+    by_label(at.text_input, "Password (8 characters or more)").input(password)
+    by_label(at.text_input, "Password again").input(password)
+    by_label(at.button, "Create the account and log in").click()
+    run(at)
+
+
+def token_in(at: AppTest) -> str:
+    token = at.query_params["p"]
+    return token[0] if isinstance(token, list) else token
+
+
 @pytest.mark.usefixtures("app_env")
 def test_facilitator_opens_reveals_and_records_the_consensus(app_store: Store, aid: int) -> None:
     at = app(aid, page=WORKSHOP)
+    assert "Open a workshop" not in [b.label for b in at.button]  # nobody has proved to be the facilitator
+    create_account(at)
+    assert app_store.check_password("ada", "correct horse") and at.session_state["facilitator"] == "ada"
+    assert any("address to everyone in the room" in t for t in texts(at.warning))
     by_label(at.button, "Open a workshop").click().run()
     ws = app_store.active_workshop(aid)
-    assert ws is not None and ws.code in markdown(at) and f"?join={ws.code}" in markdown(at)
+    assert ws is not None and ws.code in markdown(at) and texts(at.code) == [f"http://localhost:8501/?join={ws.code}"]
     assert at.get("image") or at.get("imgs") or at.get("image_list")  # the QR code
     by_label(at.button, "Put on screen").click().run()  # the first question is preselected
     assert app_store.workshop(ws.id).current_question == Q1
@@ -438,7 +456,7 @@ def test_facilitator_opens_reveals_and_records_the_consensus(app_store: Store, a
     assert "we automate this" in by_label(at.text_area, "Note").value
     by_label(at.button, "Record consensus").click().run()
     answer = app_store.answers(aid)[Q1]
-    assert (answer.level, answer.answered_by) == (2, "workshop")
+    assert (answer.level, answer.answered_by) == (2, "ada")
     assert answer.note == "- one team only\n- we automate this"
     assert any("Recorded Level 2" in t for t in texts(at.success))
     by_label(at.button, "Next question").click().run()
@@ -477,3 +495,131 @@ def test_a_wrong_code_is_refused(app_store: Store, aid: int) -> None:
     at.run()
     by_label(at.button, "Join").click().run()
     assert any("No open workshop has this code" in t for t in texts(at.error))
+
+
+@pytest.fixture
+def cookies(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """What the browser sends with a session's first request (AppTest has no browser to send any)."""
+    sent: dict[str, str] = {}
+    monkeypatch.setattr("app_pages.shared.session_cookie", lambda: sent.get("aiops_session"))
+    monkeypatch.setattr("app_pages.shared.participant_cookie", lambda: sent.get("aiops_participant"))
+    return sent
+
+
+def html(at: AppTest) -> str:
+    return "\n".join(e.proto.body for e in at.get("html"))
+
+
+def open_with_a_key(app_store: Store, aid: int) -> tuple[AppTest, int]:
+    """A facilitator without an account: the one-time key from the server, then a workshop on Q1."""
+    at = app(aid, page=WORKSHOP)
+    by_label(at.text_input, "One-time facilitator key").input("WRONG-KEY")
+    by_label(at.button, "Use the key").click().run()
+    assert any("unknown, used or expired" in t for t in texts(at.error))
+    by_label(at.text_input, "One-time facilitator key").input(app_store.new_facilitator_key())
+    by_label(at.button, "Use the key").click().run()
+    assert at.session_state["facilitator"] == "facilitator (one-time key)"
+    by_label(at.button, "Open a workshop").click().run()
+    ws = app_store.active_workshop(aid)
+    assert ws is not None
+    app_store.set_current_question(ws.id, Q1)
+    return run(at), ws.id
+
+
+def join_as(code: str, name: str = "") -> AppTest:
+    at = session()
+    at.query_params["join"] = code
+    run(at)
+    if name:
+        by_label(at.text_input, "Your name (optional)").input(name)
+    by_label(at.button, "Join").click()
+    return run(at)
+
+
+@pytest.mark.usefixtures("app_env")
+def test_a_participant_who_strips_the_link_reaches_nothing_else(
+    app_store: Store, aid: int, cookies: dict[str, str],
+) -> None:
+    _, ws = open_with_a_key(app_store, aid)
+    code = app_store.workshop(ws).code
+    phone = join_as(code, "Grace")
+    token = token_in(phone)
+    assert f"aiops_participant={token}; Path=/; SameSite=Strict" in html(phone)  # for a reload
+
+    # the attack: delete ?join= and ?p= (and try every page): this session stays on the voting page
+    phone.query_params.clear()
+    run(phone)
+    assert token_in(phone) == token and any("you are **Grace**" in t for t in texts(phone.caption))  # voting page
+    assert not any(b.label == "Presentation mode" for b in phone.toggle)
+    with pytest.raises(ValueError, match="Known pages: .*vote.py'\\]"):
+        phone.switch_page(ASSESSMENTS)
+
+    # a reload without ?p=: the participant cookie brings back their identity and vote page, nothing more
+    cookies["aiops_participant"] = token
+    reload = run(session())
+    assert token_in(reload) == token and reload.query_params["join"] in (code, [code])
+    assert any("you are **Grace**" in t for t in texts(reload.caption))
+    with pytest.raises(ValueError, match="Known pages: .*vote.py'\\]"):
+        reload.switch_page(WORKSHOP)
+
+    # another browser with no cookie at all: a workshop is open, so the open mode is over
+    cookies.clear()
+    stranger = app(aid)
+    assert texts(stranger.title) == ["Facilitator login"]
+    with pytest.raises(ValueError, match="Known pages: .*login.py'\\]"):
+        stranger.switch_page(WORKSHOP)
+
+
+@pytest.mark.usefixtures("app_env")
+def test_a_facilitators_login_beats_a_stale_participant_cookie(
+    app_store: Store, aid: int, cookies: dict[str, str],
+) -> None:
+    app_store.add_user("ada", "correct horse")
+    cookies["aiops_participant"] = "tried-my-own-join-link"
+    assert texts(app(aid).title) == ["Join the workshop"]  # no facilitator identity: a participant
+    cookies["aiops_session"] = app_store.start_login_session("ada")
+    assert texts(app(aid).title) == ["Assessments"]
+
+
+@pytest.mark.usefixtures("app_env")
+def test_the_facilitator_sees_the_room_removes_one_and_closes_the_doors(app_store: Store, aid: int) -> None:
+    at, ws = open_with_a_key(app_store, aid)
+    code = app_store.workshop(ws).code
+    grace, anon = join_as(code, "Grace"), join_as(code)
+    app_store.cast_vote(token_in(anon), Q1, "4", "sock puppet")
+    run(at)
+    assert [m.value for m in at.expander[0].markdown] == ["Grace", "anonymous \\#1"]
+    [_, remove_anon] = [b for b in at.button if b.label == "Remove"]
+    remove_anon.click()
+    run(at)
+    assert [m.label for m in app_store.room(ws)] == ["Grace"] and app_store.vote_count(ws, Q1) == 0
+    run(anon)
+    assert any("removed you" in t for t in texts(anon.warning))
+
+    by_label(at.button, "Close the doors").click()
+    run(at)
+    assert not app_store.workshop(ws).doors_open
+    assert any("doors are closed" in t for t in texts(at.info)) and code not in markdown(at)
+    late = join_as(code)
+    assert any("closed the doors" in t for t in texts(late.error))
+    by_label(at.button, "Reopen the doors").click()
+    run(at)
+    assert app_store.workshop(ws).code != code and app_store.workshop(ws).code in markdown(at)
+    assert run(grace).session_state is not None and not grace.error  # the room kept voting throughout
+
+
+HOSTILE = ["![x](http://127.0.0.1:9/img.png)", "[click](http://127.0.0.1:9/)", "https://127.0.0.1:9/auto"]
+
+
+@pytest.mark.usefixtures("app_env")
+def test_hostile_names_and_comments_are_text_on_the_workshop_page(app_store: Store, aid: int) -> None:
+    at, ws = open_with_a_key(app_store, aid)
+    code = app_store.workshop(ws).code
+    for text_ in HOSTILE:
+        app_store.cast_vote(app_store.join(code, text_), Q1, "2", text_)
+    app_store.reveal(ws)
+    run(at)
+    shown = "\n".join([markdown(at), *texts(at.caption), *[m.value for m in at.expander[0].markdown]])
+    for raw in ["![x](", "[click](", "https://127"]:
+        assert raw not in shown  # as Markdown source, every one of them is escaped
+    assert "\\!\\[x\\]\\(http\\:" in shown and "\\[click\\]" in shown and "https\\:" in shown
