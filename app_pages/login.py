@@ -10,8 +10,18 @@ from __future__ import annotations
 import streamlit as st
 from streamlit.errors import StreamlitAuthError, StreamlitMissingAuthlibError
 
-from app_pages.shared import facilitator_key_form, log_in, open_store, sso_configured, sso_refused, write_login_cookie
-from assessment.storage import StorageError
+from app_pages.shared import (
+    client_key,
+    facilitator_key_form,
+    log_in,
+    open_store,
+    sso_configured,
+    sso_refused,
+    write_login_cookie,
+)
+from assessment.present import plain
+from assessment.storage import RateLimited, StorageError
+from assessment.storage.accounts import LoginThrottled, wait_text
 from assessment.workshop import normalise_code
 
 store = open_store()
@@ -19,7 +29,7 @@ sso, accounts = sso_configured(), store.has_users()
 
 st.title("Facilitator login")
 if refused := sso_refused():
-    st.error(f"{refused} is signed in through single sign-on but is not allowed to run assessments here "
+    st.error(f"{plain(refused)} is signed in through single sign-on but is not allowed to run assessments here "
              "(ASSESSMENT_SSO_ALLOWED). Sign out, then sign in with an allowed account.")
     st.button("Sign out of single sign-on", on_click=st.logout)
 elif sso:
@@ -40,14 +50,25 @@ if accounts:
         name = st.text_input("User name")
         password = st.text_input("Password", type="password")
         if st.form_submit_button("Log in", type="primary" if not sso else "secondary"):
-            if store.check_password(name, password):
-                try:
-                    log_in(store, name)
-                except StorageError as exc:
-                    st.error(f"Cannot log in: {exc}.")
-                    st.stop()
-                st.rerun()
-            st.error("Wrong user name or password.")
+            try:
+                # failed logins count against this account from this client's address (behind a reverse
+                # proxy: the address it forwards, when ASSESSMENT_TRUSTED_PROXIES names it)
+                checked = store.check_password(name, password, client_key=client_key())
+            except ValueError as exc:  # a bad ASSESSMENT_TRUSTED_PROXIES
+                st.error(f"Cannot check the password: {exc}.")
+            except LoginThrottled as exc:
+                st.error(f"Too many failed logins. Wait {wait_text(exc.retry_after)} and try again.")
+            except RateLimited as exc:  # every password-check slot of this server stayed taken
+                st.error(f"The server is busy checking other passwords. Try again in {wait_text(exc.retry_after)}.")
+            else:
+                if checked:
+                    try:
+                        log_in(store, name)
+                    except StorageError as exc:
+                        st.error(f"Cannot log in: {exc}.")
+                        st.stop()
+                    st.rerun()
+                st.error("Wrong user name or password.")
 
 if not sso:
     facilitator_key_form(store)

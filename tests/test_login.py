@@ -10,6 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import sqlite3
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -22,6 +25,7 @@ from streamlit.testing.v1 import AppTest
 
 from assessment.access import sso_allowed
 from assessment.migrations import alembic_config, current_revision
+from assessment.present import plain
 from assessment.questionnaire import Questionnaire
 from assessment.storage import NotFound, StorageError, Store, accounts, login_lifetime, make_engine
 
@@ -134,12 +138,30 @@ def test_migration_0003_upgrades_a_0002_database(db_url: str, mini: Questionnair
     old.add_user("ada", "correct horse")  # written by the 0002 schema
     store = Store(engine)
     store.upgrade()
-    assert current_revision(engine) == "0003"
+    assert current_revision(engine) not in (None, "0002")
+    with engine.begin() as conn:
+        assert {"login_sessions", "login_attempts"} <= _tables(conn)
     assert store.check_password("ada", "correct horse")
     token = store.start_login_session("ada")
     assert store.user_for_token(token) == "ada"
     aid = store.create_assessment("After the upgrade", "Platform", mini)
     assert store.get_assessment(aid).name == "After the upgrade"
+    engine.dispose()
+
+
+def test_migration_0004_adds_login_attempts_to_a_0003_database(db_url: str) -> None:
+    engine = make_engine(db_url)
+    command.upgrade(alembic_config(engine), "0003")
+    old = Store(engine)
+    old.add_user("ada", "correct horse")
+    token = old.start_login_session("ada")
+    with engine.begin() as conn:
+        assert "login_attempts" not in _tables(conn)
+    store = Store(engine)
+    store.upgrade()
+    assert store.user_for_token(token) == "ada"  # logins survive the upgrade
+    assert not store.check_password("ada", "wrong horse", client_key="ip:10.0.0.9")
+    assert _attempts(store) == [("ada", "ip:10.0.0.9")]
     engine.dispose()
 
 
@@ -153,9 +175,11 @@ def test_a_db_backup_leaves_login_sessions_behind_and_a_restore_ends_them(tmp_pa
     live = Store.open(f"sqlite:///{tmp_path / 'live.db'}")
     live.add_user("ada", "correct horse")
     kept = live.start_login_session("ada")
+    assert not live.check_password("ada", "wrong horse", client_key=ATTACKER)
     live.backup_sqlite(tmp_path / "copy.db")
     with sqlite3.connect(tmp_path / "copy.db") as conn:
         assert conn.execute("select count(*) from login_sessions").fetchone() == (0,)
+        assert conn.execute("select count(*) from login_attempts").fetchone() == (0,)  # no client addresses
         assert conn.execute("select name from users").fetchall() == [("ada",)]
     assert live.user_for_token(kept) == "ada"  # the live database keeps its sessions
 
@@ -164,9 +188,180 @@ def test_a_db_backup_leaves_login_sessions_behind_and_a_restore_ends_them(tmp_pa
     bobs = other.start_login_session("bob")
     other.restore_sqlite(tmp_path / "copy.db")
     assert other.user_for_token(bobs) is None  # would otherwise name ada
+    assert _attempts(other) == []
     assert other.check_password("ada", "correct horse")
     for s in (live, other):
         s.engine.dispose()
+
+
+# --- login throttling: failed logins in the database, growing waits, a bound on argon2 at once ---
+
+
+class Clock:
+    """The login clock (`accounts._now`), moved by hand."""
+
+    def __init__(self) -> None:
+        self.now = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += dt.timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    c = Clock()
+    monkeypatch.setattr(accounts, "_now", c)
+    return c
+
+
+ATTACKER = "ip:203.0.113.66"
+FACILITATOR = "ip:10.0.0.2"
+
+
+def _attempts(store: Store) -> list[tuple[str, str]]:
+    with store.engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(text("select account, client_key from login_attempts order by id"))]
+
+
+def _fail(store: Store, times: int, name: str = "ada", client: str = ATTACKER) -> None:
+    for _ in range(times):
+        assert not store.check_password(name, "wrong horse", client_key=client)
+
+
+def _refused(store: Store, name: str = "ada", client: str = ATTACKER, password: str = "wrong horse") -> float:
+    """Seconds the store says to wait; the password is not checked (not even a correct one)."""
+    with pytest.raises(accounts.LoginThrottled) as refused:
+        store.check_password(name, password, client_key=client)
+    assert str(refused.value) == f"too many failed logins; wait {accounts.wait_text(refused.value.retry_after)} " \
+                                 "and try again"
+    return refused.value.retry_after
+
+
+def test_password_guessing_meets_waits_that_double(ada: Store, clock: Clock) -> None:
+    _fail(ada, 5)  # 5 free failures within an hour
+    assert _refused(ada) == 15
+    assert _refused(ada, password="correct horse") == 15  # no guess is checked while waiting
+    clock.advance(10)
+    assert _refused(ada) == 5
+    waits = []
+    for _ in range(7):
+        clock.advance(_refused(ada))
+        _fail(ada, 1)
+        waits.append(_refused(ada))
+    assert waits == [30, 60, 120, 240, 480, 900, 900]  # doubling, at most 15 minutes
+    assert len(_attempts(ada)) == 12  # refused tries are not counted
+
+
+def test_an_unknown_name_is_throttled_like_a_known_one(ada: Store, clock: Clock) -> None:
+    for name in ("ada", "nobody"):
+        _fail(ada, 5, name=name)
+        assert _refused(ada, name=name) == 15
+    assert _attempts(ada).count(("nobody", ATTACKER)) == 5
+
+
+def test_the_facilitator_on_another_client_is_not_locked_out(ada: Store, clock: Clock) -> None:
+    """The attacker's failures never refuse another client; an attacked account only shrinks its free tries."""
+    _fail(ada, 5)  # one address guessing until it must wait ...
+    for n in range(20):  # ... and 20 more addresses, one guess each: the account is under attack
+        _fail(ada, 1, client=f"ip:198.51.100.{n}")
+    assert _refused(ada) > 0
+    assert ada.check_password("ada", "correct horse", client_key=FACILITATOR)  # at once
+
+    # Under attack a facilitator's own typo is met with the first wait (15 s), no more
+    _fail(ada, 1, client=FACILITATOR)
+    assert _refused(ada, client=FACILITATOR, password="correct horse") == 15
+    clock.advance(15)
+    assert ada.check_password("ada", "correct horse", client_key=FACILITATOR)
+    assert ("ada", FACILITATOR) not in _attempts(ada)  # a correct password clears its own failures
+
+
+def test_a_client_trying_many_names_is_slowed(ada: Store, clock: Clock) -> None:
+    for n in range(20):
+        _fail(ada, 1, name=f"user{n}")
+    assert _refused(ada, name="someone-new") == 15
+    assert ada.check_password("ada", "correct horse", client_key=FACILITATOR)
+
+
+def test_old_failed_logins_are_purged(ada: Store, clock: Clock) -> None:
+    _fail(ada, 5)
+    _fail(ada, 3, name="bob", client=FACILITATOR)
+    assert len(_attempts(ada)) == 8
+    clock.advance(3600 + 1)
+    _fail(ada, 1)  # the next failure sweeps out everyone's expired rows
+    assert _attempts(ada) == [("ada", ATTACKER)]
+
+
+def test_two_servers_on_one_database_count_the_same_failures(ada: Store, db_url: str, clock: Clock) -> None:
+    other = Store(make_engine(db_url))
+    _fail(ada, 3)
+    _fail(other, 2)
+    assert _refused(ada) == 15 and _refused(other) == 15
+    other.engine.dispose()
+
+
+def test_waits_are_said_as_a_person_would() -> None:
+    said = [accounts.wait_text(s) for s in (0.2, 1, 14.01, 89, 90, 900)]
+    assert said == ["1 second", "1 second", "15 seconds", "89 seconds", "2 minutes", "15 minutes"]
+
+
+class SlowHasher:
+    """A stand-in for argon2 that takes a while and counts how many computations run at once."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.running = self.most = 0
+
+    def _work(self, result: object) -> object:
+        with self.lock:
+            self.running += 1
+            self.most = max(self.most, self.running)
+        time.sleep(0.05)
+        with self.lock:
+            self.running -= 1
+        return result
+
+    def hash(self, password: str) -> str:
+        return str(self._work(f"slow${password}"))
+
+    def verify(self, stored: str, password: str) -> bool:
+        return bool(self._work(stored == f"slow${password}"))
+
+
+def test_password_checks_at_once_are_bounded(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    slow = SlowHasher()
+    monkeypatch.setattr(accounts, "_hasher", lambda: slow)
+    store.add_user("ada", "correct horse")  # `user add` goes through the bound too
+
+    def guess(n: int) -> bool:
+        if n % 4 == 0:
+            store.add_user(f"user{n}", "a long password")
+            return True
+        name = "ada" if n % 2 else "nobody"
+        return store.check_password(name, "correct horse", client_key=f"ip:192.0.2.{n}")
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        results = list(pool.map(guess, range(24)))
+    assert slow.most == accounts.PASSWORD_CHECKS  # parallel, and never more than the bound
+    assert results == [n % 4 == 0 or n % 2 == 1 for n in range(24)]
+
+
+def test_a_caller_finding_every_slot_taken_is_told_to_retry(ada: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(accounts, "PASSWORD_CHECK_WAIT", 0.01)
+    held = [accounts._password_checks.acquire(timeout=5) for _ in range(accounts.PASSWORD_CHECKS)]
+    try:
+        assert all(held)
+        with pytest.raises(accounts.PasswordChecksBusy, match="busy checking other passwords; try again in"):
+            ada.check_password("ada", "correct horse", client_key=FACILITATOR)
+        with pytest.raises(accounts.PasswordChecksBusy):
+            ada.add_user("bob", "battery staple")
+    finally:
+        for _ in held:
+            accounts._password_checks.release()
+    assert _attempts(ada) == []  # not checked, so not counted as a failure
+    assert ada.check_password("ada", "correct horse", client_key=FACILITATOR)
 
 
 # --- the command line --------------------------------------------------------------------------
@@ -284,6 +479,45 @@ def test_facilitator_pages_need_a_login_once_an_account_exists(app_store: Store,
     assert texts(run(at).title) == ["Workshop"]
 
 
+def test_the_login_page_says_how_long_to_wait(app_store: Store, clock: Clock,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    client = {"key": ATTACKER}  # AppTest has no client address: say whose browser each run is
+    monkeypatch.setattr("app_pages.shared.client_key", lambda: client["key"])
+    app_store.add_user("ada", "correct horse")
+    at = app()
+    for _ in range(5):
+        log_in(at, password="wrong horse")
+        assert texts(at.error) == ["Wrong user name or password."]
+    log_in(at, password="correct horse")
+    assert texts(at.error) == ["Too many failed logins. Wait 15 seconds and try again."]
+    assert texts(at.title) == ["Facilitator login"]
+
+    client["key"] = FACILITATOR  # the real facilitator, in a browser elsewhere
+    other = app()
+    log_in(other)
+    assert texts(other.title) == ["Assessments"]
+
+    client["key"] = ATTACKER
+    clock.advance(15)
+    log_in(at)
+    assert texts(at.title) == ["Assessments"]
+
+
+def test_the_login_page_says_when_the_server_is_busy(app_store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    app_store.add_user("ada", "correct horse")
+    monkeypatch.setattr(accounts, "PASSWORD_CHECK_WAIT", 0.01)
+    at = app()
+    held = [accounts._password_checks.acquire(timeout=5) for _ in range(accounts.PASSWORD_CHECKS)]
+    try:
+        log_in(at)
+    finally:
+        for _ in held:
+            accounts._password_checks.release()
+    assert texts(at.error) == ["The server is busy checking other passwords. Try again in 1 second."]
+    log_in(at)
+    assert texts(at.title) == ["Assessments"]
+
+
 def test_login_can_be_required_before_any_account_exists(monkeypatch: pytest.MonkeyPatch, aid: int) -> None:
     monkeypatch.setenv("ASSESSMENT_REQUIRE_LOGIN", "1")
     at = app(aid)
@@ -357,7 +591,7 @@ def test_single_sign_on_users_outside_the_allow_list_stay_out(monkeypatch: pytes
         assert not at.exception
         assert texts(at.title) == (["Assessments"] if allowed else ["Facilitator login"]), email
         if not allowed:
-            assert any(f"{email} is signed in through single sign-on but is not allowed" in e
+            assert any(f"{plain(email)} is signed in through single sign-on but is not allowed" in e
                        for e in texts(at.error))
             by_label(at.button, "Sign out of single sign-on").click().run()
             assert at.user.get("is_logged_in") is False
