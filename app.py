@@ -11,6 +11,7 @@ from app_pages.shared import (
     participant_session,
     write_login_cookie,
 )
+from assessment.present import plain
 
 st.set_page_config(page_title="AI Ops Maturity", page_icon=APP_ICON, layout="wide")
 
@@ -42,7 +43,7 @@ pages = [
 ]
 page = st.navigation(pages)
 if facilitator:
-    st.sidebar.caption(f"Logged in as **{facilitator}**")
+    st.sidebar.caption(f"Logged in as **{plain(facilitator)}**")
     st.sidebar.button("Log out", key="logout", on_click=log_out, args=(_store,))
 
 # Presentation mode: large type and no sidebar, for a projector; the Questionnaire shows one

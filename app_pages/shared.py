@@ -15,6 +15,7 @@ import streamlit as st
 
 from assessment.access import ALLOWED_ENV, sso_allowed
 from assessment.content import load_catalogue
+from assessment.present import plain
 from assessment.questionnaire import Questionnaire
 from assessment.storage import AssessmentDetails, NotFound, StorageError, Store, login_lifetime
 from assessment.workshop import TRUSTED_PROXIES_ENV, client_address, trusted_proxies
@@ -74,7 +75,7 @@ def available_questionnaires(*, show_errors: bool = False) -> list[Questionnaire
     found, errors = catalogue()
     if show_errors:
         for err in errors:
-            st.error(f"Questionnaire file problem — {err}")
+            st.error(f"Questionnaire file problem — {plain(err)}")
     uploaded = st.session_state.get("uploaded-questionnaires", {})
     return [*found, *[q for qid, q in uploaded.items() if qid not in {x.id for x in found}]]
 
@@ -84,7 +85,7 @@ def open_store() -> Store:
     try:
         return get_store()
     except StorageError as exc:
-        st.error(f"The database cannot be opened: {exc}. Check `DATABASE_URL` and restart the app.")
+        st.error(f"The database cannot be opened: {plain(exc)}. Check `DATABASE_URL` and restart the app.")
         st.stop()
 
 
@@ -263,7 +264,7 @@ def current_assessment(store: Store) -> AssessmentDetails | None:
     try:
         record = store.get_assessment(int(raw))
     except (ValueError, NotFound):
-        st.warning(f"Assessment {raw!r} does not exist (it may have been deleted). Pick another one.")
+        st.warning(f"Assessment {plain(repr(raw))} does not exist (it may have been deleted). Pick another one.")
         st.query_params.pop("assessment", None)
         st.session_state.pop(CURRENT_KEY, None)
         return None

@@ -84,16 +84,17 @@ def questionnaire(h: Hostile) -> Questionnaire:
 
 
 def populate(store: Store, h: Hostile) -> list[int]:
-    """Three assessments on the hostile questionnaire: two dates of one hostile department (a trend) and a
-    second hostile department (a comparison), every answer with a hostile note and evidence link."""
+    """Three assessments on the hostile questionnaire: two dates of one hostile department (a trend, first
+    in the Compare page's list) and a second hostile department (a comparison), every answer with a hostile
+    note and evidence link."""
     q = questionnaire(h)
     on = dt.date(2026, 1, 15)
     ids = [
-        store.create_assessment(h.markdown, h.plotly, q, organisation=h.rtl, facilitator=h.html,
+        store.create_assessment(h.markdown, h.markdown, q, organisation=h.rtl, facilitator=h.html,
                                 assessed_on=on),
-        store.create_assessment(h.html, h.plotly, q, organisation=h.rtl, facilitator=h.plotly,
+        store.create_assessment(h.html, h.markdown, q, organisation=h.rtl, facilitator=h.plotly,
                                 assessed_on=on + dt.timedelta(days=90)),
-        store.create_assessment(h.plotly, h.markdown, q, organisation=h.rtl, facilitator=h.rtl, assessed_on=on),
+        store.create_assessment(h.plotly, h.plotly, q, organisation=h.rtl, facilitator=h.rtl, assessed_on=on),
     ]
     for n, aid in enumerate(ids):
         for i, question in enumerate(q.questions):
