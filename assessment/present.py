@@ -15,8 +15,11 @@ import pandas as pd
 from assessment.model import Answer, AssessmentDetails
 from assessment.questionnaire import LevelNames, Question
 
-
 _MARKUP = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation character
+# GFM's literal autolinks are found in the parsed text, after escapes are undone: a word joiner (invisible)
+# before each start stops them, as an autolink must follow a space, punctuation or the start of the text.
+_AUTOLINK = re.compile(r"(?i)(?=https?:|www\.|mailto:|xmpp:|@)")
+WORD_JOINER = "\u2060"
 
 
 def plain(text: object) -> str:
@@ -25,11 +28,13 @@ def plain(text: object) -> str:
     Markdown would fetch `![x](http://…)` as an image on the projected screen, make links clickable,
     turn `https://…` and `www.…` into links, `:red[…]` into colour and `$…$` into formulas. Every ASCII
     punctuation character is backslash-escaped (CommonMark allows that for each of them), which breaks
-    every such construct; line breaks are kept as Markdown line breaks; control characters go.
+    every such construct but GFM's literal autolinks (`https://…`, `www.…`, `a@b.c`, linked after the
+    escapes are undone): an invisible word joiner goes before each of those. Line breaks are kept as
+    Markdown line breaks; control characters go.
     Use it for every user-supplied value that reaches `st.markdown`, `st.caption`, `st.info`… and labels.
     """
     cleaned = "".join(ch for ch in str(text) if ch in "\n\t" or ch.isprintable())
-    lines = [_MARKUP.sub(r"\\\1", line.strip()) for line in cleaned.splitlines()] or [""]
+    lines = [_MARKUP.sub(r"\\\1", _AUTOLINK.sub(WORD_JOINER, line.strip())) for line in cleaned.splitlines()] or [""]
     return "  \n".join(lines)
 
 

@@ -84,7 +84,9 @@ def test_the_pure_modules_load_no_database_and_nothing_loads_streamlit() -> None
 def test_plain_text_breaks_every_markdown_construct() -> None:
     from assessment.present import plain
 
-    assert plain("![x](http://127.0.0.1:9/a.png)") == r"\!\[x\]\(http\:\/\/127\.0\.0\.1\:9\/a\.png\)"
+    assert plain("![x](http://127.0.0.1:9/a.png)") == "\\!\\[x\\]\\(\u2060" + r"http\:\/\/127\.0\.0\.1\:9\/a\.png\)"
+    # GFM autolinks what escapes leave: a word joiner before a scheme, www. and @ stops it
+    assert plain("www.x ada@x.org") == "\u2060www\\.x ada\u2060\\@x\\.org"
     assert "https\\:" in plain("see https://evil.example") and "www\\.evil" in plain("www.evil.com")
     assert plain(":red[big] $x$ <b>") == r"\:red\[big\] \$x\$ \<b\>"
     assert plain("one\n  two\x07") == "one  \ntwo"  # line breaks kept, no indented code block, no control chars
