@@ -143,19 +143,19 @@ def remove(member_id: int) -> None:
         st.session_state["workshop-error"] = str(exc)
 
 
-room = store.room(ws.id)
-with st.expander(f"In the room: {len(room)}", icon=":material/group:"):
-    if ws.doors_open:
-        st.button("Close the doors", icon=":material/door_front:", on_click=set_doors, args=(False,),
-                  help="Everyone is in: the code admits nobody more.")
-    else:
-        st.button("Reopen the doors", icon=":material/door_open:", on_click=set_doors, args=(True,),
-                  help="Let people in again, with a new code.")
-    for member in room:
-        name_col, button_col = st.columns([4, 1], vertical_alignment="center")
-        name_col.markdown(plain(member.label))
-        button_col.button("Remove", key=f"remove-{member.id}", on_click=remove, args=(member.id,),
-                          help="Their votes leave the distribution and their link stops working.")
+room = store.room(ws.id)  # one line of names and two widgets, however large the room
+st.markdown(f"**In the room ({len(room)}):** " + (" · ".join(plain(m.label) for m in room) or "nobody yet"))
+who_col, remove_col, doors_col = st.columns([3, 1, 1.4], vertical_alignment="bottom")
+who = who_col.selectbox("Remove a participant", room, index=None, format_func=lambda m: m.label,
+                        placeholder="Choose whom to remove…", key=f"remove-who-{ws.id}")
+remove_col.button("Remove", on_click=remove, args=(who.id if who else 0,), disabled=who is None,
+                  help="Their votes leave the distribution and their link stops working.")
+if ws.doors_open:
+    doors_col.button("Close the doors", icon=":material/door_front:", on_click=set_doors, args=(False,),
+                     help="Everyone is in: the code admits nobody more.")
+else:
+    doors_col.button("Reopen the doors", icon=":material/door_open:", on_click=set_doors, args=(True,),
+                     help="Let people in again, with a new code.")
 
 questions = q.questions
 ids = [x.id for x in questions]
