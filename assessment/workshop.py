@@ -36,8 +36,23 @@ JOIN_WINDOW = dt.timedelta(minutes=1)  # ... in this window
 # draws a new code. 500 guesses over 31**8 codes succeed with odds of 6e-10.
 JOIN_FAILURE_BUDGET = 500
 JOINS_PER_CLIENT = 3  # participants one client address may add to one workshop (a phone and two spares)
+# A room whose phones reach the server through one address (a guest Wi-Fi behind NAT) needs more.
+JOINS_PER_ADDRESS_ENV = "ASSESSMENT_JOINS_PER_ADDRESS"
 JOIN_ATTEMPT_RETENTION = dt.timedelta(days=1)  # failed attempts older than this are purged
 TRUSTED_PROXIES_ENV = "ASSESSMENT_TRUSTED_PROXIES"  # comma-separated IPs or CIDRs of reverse proxies
+
+
+def joins_per_address(setting: str | None = None) -> int:
+    """How many participants one client address may add to one workshop: ASSESSMENT_JOINS_PER_ADDRESS
+    (a whole number from 1 to 1000), else JOINS_PER_CLIENT; ValueError names a bad value."""
+    import os
+
+    raw = (os.environ.get(JOINS_PER_ADDRESS_ENV, "") if setting is None else setting).strip()
+    if not raw:
+        return JOINS_PER_CLIENT
+    if not raw.isdigit() or not 1 <= int(raw) <= 1000:
+        raise ValueError(f"{JOINS_PER_ADDRESS_ENV} must be a whole number from 1 to 1000, not {raw!r}")
+    return int(raw)
 
 
 def new_code(length: int = CODE_LENGTH) -> str:

@@ -626,3 +626,16 @@ def test_hostile_names_and_comments_are_text_on_the_workshop_page(app_store: Sto
         assert raw not in shown  # as Markdown source, every one of them is escaped
     for text_ in HOSTILE:
         assert plain(text_) in shown  # the room's names and the comments, as typed
+
+
+def test_a_room_behind_one_address_can_be_let_in(store: Store, ws: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Phones on a guest Wi-Fi reach the server through one NAT address: the cap is a setting."""
+    monkeypatch.setenv(w.JOINS_PER_ADDRESS_ENV, "40")
+    code = store.workshop(ws).code
+    for n in range(40):
+        store.join(code, f"P{n}", client_key="ip:203.0.113.9")
+    with pytest.raises(JoinRefused, match="40 participants have already joined"):
+        store.join(code, client_key="ip:203.0.113.9")
+    monkeypatch.setenv(w.JOINS_PER_ADDRESS_ENV, "many")
+    with pytest.raises(StorageError, match="ASSESSMENT_JOINS_PER_ADDRESS must be a whole number from 1 to 1000"):
+        store.join(code, client_key="ip:203.0.113.10")

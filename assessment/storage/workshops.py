@@ -154,20 +154,24 @@ class Workshops(StoreBase):
         (checked before the code, so it cannot be guessed); NotFound for a wrong code (recorded, and rows
         older than `JOIN_ATTEMPT_RETENTION` purged); JoinRefused when the doors are closed, when everyone's
         failed attempts since the doors opened reached `JOIN_FAILURE_BUDGET`, or when this client already
-        joined `JOINS_PER_CLIENT` times. Another client's wrong codes never count against this one. An
+        joined `workshop.joins_per_address()` times (ASSESSMENT_JOINS_PER_ADDRESS, default 3). Another client's wrong codes never count against this one. An
         empty `client_key` (a caller inside the server: CLI, tests) has no join cap.
         """
         from assessment.workshop import (
             JOIN_ATTEMPT_RETENTION,
             JOIN_FAILURE_BUDGET,
             JOIN_WINDOW,
-            JOINS_PER_CLIENT,
+            joins_per_address,
             new_token,
             normalise_code,
             retry_after,
         )
 
         code, name, key = normalise_code(code), " ".join(name.split())[:100], client_key[:200]
+        try:
+            cap = joins_per_address()
+        except ValueError as exc:
+            raise StorageError(str(exc)) from None
         now = _now()
         refused: StorageError
         with self._write() as conn:
@@ -189,8 +193,8 @@ class Workshops(StoreBase):
                 refused = JoinRefused("too many wrong codes were tried: the facilitator must reopen the doors, "
                                       "which shows a new code")
             elif key and (conn.scalar(select(func.count()).select_from(participants).where(
-                    participants.c.workshop_id == ws.id, participants.c.client_key == key)) or 0) >= JOINS_PER_CLIENT:
-                refused = JoinRefused(f"{JOINS_PER_CLIENT} participants have already joined from this device's "
+                    participants.c.workshop_id == ws.id, participants.c.client_key == key)) or 0) >= cap:
+                refused = JoinRefused(f"{cap} participants have already joined from this device's "
                                       "network address; ask the facilitator")
             else:
                 token = new_token()
