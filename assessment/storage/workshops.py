@@ -154,8 +154,9 @@ class Workshops(StoreBase):
         (checked before the code, so it cannot be guessed); NotFound for a wrong code (recorded, and rows
         older than `JOIN_ATTEMPT_RETENTION` purged); JoinRefused when the doors are closed, when everyone's
         failed attempts since the doors opened reached `JOIN_FAILURE_BUDGET`, or when this client already
-        joined `workshop.joins_per_address()` times (ASSESSMENT_JOINS_PER_ADDRESS, default 3). Another client's wrong codes never count against this one. An
-        empty `client_key` (a caller inside the server: CLI, tests) has no join cap.
+        joined `workshop.joins_per_address()` times (ASSESSMENT_JOINS_PER_ADDRESS, default 3). Another
+        client's wrong codes never count against this one. An empty `client_key` (a caller inside the
+        server: CLI, tests) has no join cap.
         """
         from assessment.workshop import (
             JOIN_ATTEMPT_RETENTION,
