@@ -38,3 +38,21 @@ def test_quick_start_is_exactly_make_run_and_make_test() -> None:
 def test_readme_mentions_database_url_and_questionnaire_path() -> None:
     for word in ("DATABASE_URL", "QUESTIONNAIRE_PATH", "ASSESSMENT_DATA_DIR", "levels:", "nist_ai_rmf"):
         assert word in README
+
+
+def test_every_setting_the_code_reads_is_documented() -> None:
+    """Each ASSESSMENT_* variable read anywhere in the app is explained in the README or SECURITY.md."""
+    import re
+
+    root = Path(__file__).resolve().parent.parent
+    docs = README + (root / "SECURITY.md").read_text()
+    code = "".join(p.read_text() for folder in ("assessment", "app_pages") for p in (root / folder).rglob("*.py"))
+    for name in sorted(set(re.findall(r"ASSESSMENT_[A-Z_]+[A-Z]", code))):
+        assert f"`{name}" in docs, f"{name} is read by the code but documented nowhere"
+
+
+def test_security_page_names_the_threats_and_the_lock_down() -> None:
+    text = (Path(__file__).resolve().parent.parent / "SECURITY.md").read_text()
+    for heading in ("## Who we protect against", "## What is protected, and how",
+                    "## The default mode, and how to lock it down", "## Reporting a problem"):
+        assert heading in text
