@@ -31,7 +31,7 @@ test: install chromium
 	$(PY) -m pytest
 
 test-fast: install
-	$(PY) -m pytest -m "not browser"
+	$(PY) -m pytest -m "not browser and not slow"
 
 bench: install chromium
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b --quick || exit 1; done
