@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 import typer
 
-from assessment import exchange
+from assessment import exchange, settings
 from assessment.content import load_all, load_catalogue
 from assessment.questionnaire import QuestionnaireError, combine
 from assessment.storage import StorageError, Store
@@ -44,10 +44,16 @@ def fail(message: str, code: int = 1) -> None:
 
 
 def friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn the library's expected errors into one line on stderr."""
+    """Check the settings first (one line per bad value), then turn the library's expected errors into
+    one line on stderr."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        bad = settings.check()
+        for line in bad:
+            typer.echo(f"error: {line}", err=True)
+        if bad:
+            raise typer.Exit(1)
         try:
             return fn(*args, **kwargs)
         except (typer.Exit, typer.Abort, SystemExit):
@@ -530,6 +536,39 @@ def db_upgrade() -> None:
     typer.echo(f"database is up to date: {describe_url(database_url())}")
 
 
+@db_app.command("status")
+@friendly
+def db_status() -> None:
+    """Print the database (password hidden), its schema revision and the current one; exit 1 unless it is
+    reachable and at the current revision, so it serves as a readiness probe. Changes nothing.
+
+    Example: DATABASE_URL=postgresql://app@db/assessments python -m assessment db status
+    """
+    from sqlalchemy.exc import OperationalError
+
+    from assessment.migrations import current_revision, head_revision
+    from assessment.storage import database_url, make_engine
+
+    url = database_url()
+    typer.echo(f"database: {settings.mask_url(url)}")
+    sqlite_file = url.split("///", 1)[-1] if url.startswith("sqlite") else ""
+    if sqlite_file and sqlite_file != ":memory:" and not Path(sqlite_file).is_file():
+        fail(f"{sqlite_file} does not exist: run `assessment db upgrade`")
+    engine = make_engine(url)
+    try:
+        revision = current_revision(engine)
+    except OperationalError as exc:
+        fail(f"cannot reach the database: {' '.join(str(exc.orig).split())}")
+    finally:
+        engine.dispose()
+    head = head_revision()
+    typer.echo(f"revision: {revision or 'none (empty database)'}")
+    typer.echo(f"current:  {head}")
+    if revision != head:
+        fail(f"the database is at revision {revision or 'none'}, not {head}: run `assessment db upgrade`")
+    typer.echo("ready")
+
+
 def _backup_kind(file: Path) -> str:
     suffix = file.suffix.lower()
     if suffix in (".db", ".sqlite"):
@@ -614,6 +653,23 @@ def user_add(
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     _store().add_user(name, password)
     typer.echo(f"user {name.strip()} added: the app now asks facilitators to log in")
+
+
+@app.command("config")
+@friendly
+def config(as_json: Annotated[bool, typer.Option("--json", help="A JSON array.")] = False) -> None:
+    """Print the effective configuration: each setting, its value (secrets masked) and where it came from.
+
+    Example: DATABASE_URL=postgresql://app:pw@db/assessments python -m assessment config --json
+    """
+    rows = settings.effective()
+    if as_json:
+        _echo_json(rows)
+        return
+    width = max(len(r["name"]) for r in rows)
+    value_width = max(len(r["value"] or "(empty)") for r in rows)
+    for r in rows:
+        typer.echo(f"{r['name']:<{width}}  {r['value'] or '(empty)':<{value_width}}  {r['source']}")
 
 
 @app.command("facilitator-key")

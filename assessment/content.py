@@ -7,7 +7,6 @@ questionnaire file: the CLI's `validate`, `load_all` and the app's catalogue all
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -47,11 +46,9 @@ def file_kind(path: Path) -> str:
 
 def questionnaire_folders() -> list[Path]:
     """The built-in folder, plus the team's own folder named by QUESTIONNAIRE_PATH."""
-    folders = [DEFAULT_FOLDER]
-    extra = os.environ.get("QUESTIONNAIRE_PATH")
-    if extra:
-        folders += [Path(p) for p in extra.split(os.pathsep) if p]
-    return folders
+    from assessment.settings import settings
+
+    return [DEFAULT_FOLDER, *settings().questionnaire_path]
 
 
 def questionnaire_files(paths: Iterable[str | Path] | None = None) -> list[Path]:

@@ -44,14 +44,18 @@ TRUSTED_PROXIES_ENV = "ASSESSMENT_TRUSTED_PROXIES"  # comma-separated IPs or CID
 
 def joins_per_address(setting: str | None = None) -> int:
     """How many participants one client address may add to one workshop: ASSESSMENT_JOINS_PER_ADDRESS
-    (a whole number from 1 to 1000), else JOINS_PER_CLIENT; ValueError names a bad value."""
-    import os
+    (a whole number from 1 to 1000), else JOINS_PER_CLIENT; ValueError names a bad value.
 
-    raw = (os.environ.get(JOINS_PER_ADDRESS_ENV, "") if setting is None else setting).strip()
+    Without `setting`, the configured value (`assessment.settings`, which checks it with this function)."""
+    if setting is None:
+        from assessment.settings import settings
+
+        return settings().joins_per_address
+    raw = setting.strip()
     if not raw:
         return JOINS_PER_CLIENT
     if not raw.isdigit() or not 1 <= int(raw) <= 1000:
-        raise ValueError(f"{JOINS_PER_ADDRESS_ENV} must be a whole number from 1 to 1000, not {raw!r}")
+        raise ValueError(f"{JOINS_PER_ADDRESS_ENV}: must be a whole number from 1 to 1000, not {raw!r}")
     return int(raw)
 
 

@@ -637,5 +637,5 @@ def test_a_room_behind_one_address_can_be_let_in(store: Store, ws: int, monkeypa
     with pytest.raises(JoinRefused, match="40 participants have already joined"):
         store.join(code, client_key="ip:203.0.113.9")
     monkeypatch.setenv(w.JOINS_PER_ADDRESS_ENV, "many")
-    with pytest.raises(StorageError, match="ASSESSMENT_JOINS_PER_ADDRESS must be a whole number from 1 to 1000"):
+    with pytest.raises(StorageError, match="ASSESSMENT_JOINS_PER_ADDRESS: must be a whole number from 1 to 1000"):
         store.join(code, client_key="ip:203.0.113.10")

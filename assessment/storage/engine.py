@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -26,7 +25,9 @@ if TYPE_CHECKING:
 
 
 def data_dir() -> Path:
-    return Path(os.environ.get("ASSESSMENT_DATA_DIR", "data"))
+    from assessment.settings import settings
+
+    return settings().data_dir
 
 
 def normalise_url(url: str) -> str:
@@ -38,7 +39,9 @@ def normalise_url(url: str) -> str:
 
 
 def database_url() -> str:
-    url = os.environ.get("DATABASE_URL")
+    from assessment.settings import settings
+
+    url = settings().database_url
     if url:
         return normalise_url(url)
     return f"sqlite:///{data_dir() / 'assessments.db'}"
@@ -127,16 +130,25 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def login_lifetime() -> dt.timedelta:
-    """How long a facilitator login lasts: ASSESSMENT_LOGIN_HOURS, or 12 hours."""
-    raw = os.environ.get("ASSESSMENT_LOGIN_HOURS", "")
+def parse_login_hours(raw: str) -> float:
+    """ASSESSMENT_LOGIN_HOURS as hours (blank: 12); ValueError names a bad value."""
     try:
         hours = float(raw) if raw.strip() else DEFAULT_LOGIN_HOURS
     except ValueError:
-        raise StorageError(f"ASSESSMENT_LOGIN_HOURS must be a number of hours, not {raw!r}") from None
+        raise ValueError(f"ASSESSMENT_LOGIN_HOURS: must be a number of hours, not {raw!r}") from None
     if not 0 < hours <= 24 * 366:
-        raise StorageError(f"ASSESSMENT_LOGIN_HOURS must be more than 0 and at most a year, not {raw!r}")
-    return dt.timedelta(hours=hours)
+        raise ValueError(f"ASSESSMENT_LOGIN_HOURS: must be more than 0 and at most a year, not {raw!r}")
+    return hours
+
+
+def login_lifetime() -> dt.timedelta:
+    """How long a facilitator login lasts: ASSESSMENT_LOGIN_HOURS, or 12 hours."""
+    from assessment.settings import SettingsError, settings
+
+    try:
+        return dt.timedelta(hours=settings().login_hours)
+    except SettingsError as exc:
+        raise StorageError(str(exc)) from None
 
 
 def _aware(t: dt.datetime) -> dt.datetime:
