@@ -51,6 +51,17 @@ def test_every_setting_the_code_reads_is_documented() -> None:
         assert f"`{name}" in docs, f"{name} is read by the code but documented nowhere"
 
 
+def test_the_configuration_table_lists_every_setting() -> None:
+    """README's Configuration table has one row per field of the settings model, with a default and a meaning,
+    and nothing else."""
+    from assessment.settings import env_names
+
+    section = README.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| `([A-Z_]+)` \| ([^|]+) \| ([^|]+) \|$", section, re.M)
+    assert [name for name, _, _ in rows] == list(env_names().values())
+    assert all(default.strip() and meaning.strip() for _, default, meaning in rows)
+
+
 def test_security_page_names_the_threats_and_the_lock_down() -> None:
     text = (Path(__file__).resolve().parent.parent / "SECURITY.md").read_text()
     for heading in ("## Who we protect against", "## What is protected, and how",
