@@ -544,6 +544,7 @@ def db_status() -> None:
 
     Example: DATABASE_URL=postgresql://app@db/assessments python -m assessment db status
     """
+    from sqlalchemy.engine import make_url
     from sqlalchemy.exc import OperationalError
 
     from assessment.migrations import current_revision, head_revision
@@ -551,7 +552,7 @@ def db_status() -> None:
 
     url = database_url()
     typer.echo(f"database: {settings.mask_url(url)}")
-    sqlite_file = url.split("///", 1)[-1] if url.startswith("sqlite") else ""
+    sqlite_file = make_url(url).database if url.startswith("sqlite") else None
     if sqlite_file and sqlite_file != ":memory:" and not Path(sqlite_file).is_file():
         fail(f"{sqlite_file} does not exist: run `assessment db upgrade`")
     engine = make_engine(url)
