@@ -4,6 +4,7 @@ import streamlit as st
 
 from app_pages.shared import (
     APP_ICON,
+    check_settings,
     current_facilitator,
     log_out,
     login_required,
@@ -14,6 +15,7 @@ from app_pages.shared import (
 from assessment.present import plain
 
 st.set_page_config(page_title="AI Ops Maturity", page_icon=APP_ICON, layout="wide")
+check_settings()  # a bad setting stops the app here, one line per bad value
 
 # A participant (a join link, a participant token, or after a reload the participant cookie) reaches the
 # voting page and nothing else, for the rest of the session. Facilitators log in first when login is

@@ -8,17 +8,17 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
-import os
 import threading
 
 import streamlit as st
 
-from assessment.access import ALLOWED_ENV, sso_allowed
+from assessment.access import sso_allowed
 from assessment.content import load_catalogue
 from assessment.present import plain
 from assessment.questionnaire import Questionnaire
+from assessment.settings import check, settings
 from assessment.storage import AssessmentDetails, NotFound, StorageError, Store, login_lifetime
-from assessment.workshop import TRUSTED_PROXIES_ENV, client_address, trusted_proxies
+from assessment.workshop import client_address
 from assessment.workshop import client_key as address_key
 
 CURRENT_KEY = "current-assessment"  # session copy of ?assessment=ID
@@ -80,6 +80,16 @@ def available_questionnaires(*, show_errors: bool = False) -> list[Questionnaire
     return [*found, *[q for qid, q in uploaded.items() if qid not in {x.id for x in found}]]
 
 
+def check_settings() -> None:
+    """Stop the app, for everyone, with one error line per bad setting in the server's environment."""
+    bad = check()
+    for line in bad:
+        st.error(plain(line), icon=":material/settings_alert:")
+    if bad:
+        st.caption("Fix the setting and restart the app; `assessment config` prints the configuration.")
+        st.stop()
+
+
 def open_store() -> Store:
     """The store; when the database cannot be opened, say so and stop the page."""
     try:
@@ -93,7 +103,7 @@ def login_required(store: Store) -> bool:
     """Facilitator pages need a login once an account exists, single sign-on is configured, or
     ASSESSMENT_REQUIRE_LOGIN=1; and, with none of these, while a workshop is open or a one-time
     facilitator key is in use: the open single-laptop mode is for solo use only."""
-    return (os.environ.get("ASSESSMENT_REQUIRE_LOGIN") == "1" or sso_configured() or store.has_users()
+    return (settings().require_login or sso_configured() or store.has_users()
             or store.workshop_in_progress())
 
 
@@ -135,7 +145,7 @@ def sso_refused() -> str | None:
     if not sso_configured() or not st.user.get("is_logged_in"):
         return None
     email = st.user.get("email")
-    if sso_allowed(email, os.environ.get(ALLOWED_ENV, "")):
+    if sso_allowed(email, settings().sso_allowed):
         return None
     return str(email or st.user.get("name") or "this account")
 
@@ -245,7 +255,7 @@ def client_key() -> str:
     Behind a reverse proxy the TCP peer is the proxy: X-Forwarded-For is read only when the peer is one of
     ASSESSMENT_TRUSTED_PROXIES (`assessment.workshop.client_address`). ValueError names a bad setting.
     """
-    trusted = trusted_proxies(os.environ.get(TRUSTED_PROXIES_ENV, ""))
+    trusted = list(settings().trusted_proxies)
     forwarded = st.context.headers.get_all("X-Forwarded-For") if trusted else []
     peer = st.context.ip_address
     return address_key(client_address(peer if isinstance(peer, str) else None,

@@ -11,7 +11,6 @@ Everything participants wrote (names, comments) goes through `present.plain`: te
 from __future__ import annotations
 
 import io
-import os
 import urllib.parse
 
 import qrcode
@@ -22,6 +21,7 @@ from assessment import charts
 from assessment.content import level_names
 from assessment.present import option_name, plain
 from assessment.questionnaire import LEVEL_COUNT
+from assessment.settings import settings
 from assessment.storage import NotFound, StorageError, WorkshopRecord
 from assessment.workshop import JOIN_FAILURE_BUDGET, NA, choice_label, default_note, summarise, vote_summary
 
@@ -93,7 +93,7 @@ if ws is None:
 def join_link(code: str) -> str:
     """The participants' link. ASSESSMENT_PUBLIC_URL overrides the address the facilitator browses on
     (e.g. http://localhost:8501, which a phone cannot reach)."""
-    base = os.environ.get("ASSESSMENT_PUBLIC_URL", "").rstrip("/")
+    base = settings().public_url
     if not base:
         url = urllib.parse.urlsplit(st.context.url or "http://localhost:8501/")
         base = f"{url.scheme}://{url.netloc}"

@@ -145,3 +145,23 @@ def test_db_status_fails_on_an_older_revision(tmp_path: Path, monkeypatch: pytes
     assert line == f"error: the database is at revision 0001, not {head_revision()}: run `assessment db upgrade`"
     invoke("db", "upgrade")
     invoke("db", "status")
+
+
+@pytest.mark.usefixtures("app_env")
+def test_the_app_stops_with_one_line_per_bad_setting(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from apptest import session, texts
+
+    from assessment.present import plain
+
+    monkeypatch.setenv("ASSESSMENT_LOGIN_HOURS", "x")
+    monkeypatch.setenv("ASSESSMENT_TRUSTED_PROXIES", "proxy.example")
+    for query in ({}, {"join": "K7PQ2M"}):  # facilitators and participants alike
+        at = session()
+        at.query_params.update(query)
+        at.run()
+        assert not at.exception
+        assert texts(at.error) == [plain(BAD["ASSESSMENT_LOGIN_HOURS"][1]),
+                                   plain("ASSESSMENT_TRUSTED_PROXIES: 'proxy.example' is not an IP address "
+                                         "or CIDR network")]
+        assert not at.button and not at.text_input  # nothing else of the app ran
+    assert not (tmp_path / "data" / "assessments.db").exists()  # not even the database was opened
