@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PORT ?= 8501
 
-.PHONY: run test test-fast bench bench-full lint install chromium clean
+.PHONY: run test test-fast bench bench-full lint install chromium nginx clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,22 +21,29 @@ chromium:
 	  echo "installing Debian's chromium (needed for PDF charts and browser tests)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core; }
 
+# Debian's nginx: tests/test_topology.py and benchmarks/bench_deploy.py run it (deploy/nginx.conf, their own
+# loopback port, pid and logs), never the system service.
+nginx:
+	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || { \
+	  echo "installing Debian's nginx (the proxy in front of the replicas in the topology test)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx; }
+
 run: install chromium
 	$(PY) -m assessment db upgrade
 	$(PY) -m assessment demo --if-empty
 	$(PY) -m assessment facilitator-key
 	$(VENV)/bin/streamlit run app.py --server.port $(PORT) --server.headless true
 
-test: install chromium
+test: install chromium nginx
 	$(PY) -m pytest
 
 test-fast: install
 	$(PY) -m pytest -m "not browser and not slow"
 
-bench: install chromium
+bench: install chromium nginx
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b --quick || exit 1; done
 
-bench-full: install chromium
+bench-full: install chromium nginx
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
 lint: install
