@@ -4,12 +4,16 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PORT ?= 8501
+# Every interface, so phones on the network can join a workshop; HOST=127.0.0.1 keeps it on this machine.
+HOST ?= 0.0.0.0
 
 .PHONY: run test test-fast bench bench-full lint install chromium nginx clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+	@# the distribution was once called `assessment`: an old install of it would keep its own `assessment` command
+	$(PY) -m pip uninstall --quiet --yes assessment 2>/dev/null || true
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
@@ -32,7 +36,7 @@ run: install chromium
 	$(PY) -m assessment db upgrade
 	$(PY) -m assessment demo --if-empty
 	$(PY) -m assessment facilitator-key
-	$(VENV)/bin/streamlit run app.py --server.port $(PORT) --server.headless true
+	$(PY) -m assessment serve --host $(HOST) --port $(PORT)
 
 test: install chromium nginx
 	$(PY) -m pytest
@@ -47,7 +51,7 @@ bench-full: install chromium nginx
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
 lint: install
-	$(VENV)/bin/ruff check assessment app.py app_pages tests benchmarks
+	$(VENV)/bin/ruff check assessment assessment_app tests benchmarks
 	$(PY) -m assessment validate
 
 clean:

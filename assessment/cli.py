@@ -81,12 +81,13 @@ def _echo_json(data: Any) -> None:
 @app.command()
 @friendly
 def validate(
-    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (default: questionnaires/).")] = None,
+    paths: Annotated[list[Path] | None, typer.Argument(
+        help="Files or folders (default: the built-in ones and QUESTIONNAIRE_PATH).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable result.")] = False,
 ) -> None:
     """Check questionnaire YAML files; print `file:line: field: message` per problem.
 
-    Example: python -m assessment validate questionnaires/mlops.yaml
+    Example: python -m assessment validate my-questionnaires/
     """
     loaded = load_catalogue(paths or None)
     if not loaded.files:
@@ -137,6 +138,29 @@ def demo(
         record = store.get_assessment(new_id)
         typer.echo(f"created demo assessment {new_id}: {record.name} ({record.assessed_on})")
     typer.echo(str(ids[-1]))
+
+
+@app.command()
+@friendly
+def serve(
+    host: Annotated[str, typer.Option(
+        help="Address to listen on; 0.0.0.0 for every interface (phones joining a workshop).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8501,
+) -> None:
+    """Serve the app from the installed package, in any folder, until interrupted (Ctrl+C).
+
+    Runs Streamlit on the packaged app with the packaged options. The app opens the same database as
+    the other commands (DATABASE_URL, else ASSESSMENT_DATA_DIR/assessments.db) and brings it up to date.
+
+    Example: assessment serve --host 0.0.0.0 --port 8501
+    """
+    import os
+
+    from assessment_app import streamlit_command
+
+    command = streamlit_command(host, port)
+    sys.stdout.flush()
+    os.execv(command[0], command)  # Streamlit takes this process over: signals reach it directly
 
 
 @app.command("list")
@@ -303,7 +327,7 @@ def targets_(
         "--set", metavar="LAYER.DIMENSION=LEVEL", help="Set one target (0–4); repeatable.")] = None,
     preset: Annotated[list[str] | None, typer.Option(
         "--preset", metavar="OBJECTIVE", help="Start from a business objective's preset "
-        "(questionnaires/objectives.yaml); repeatable, the highest target wins.")] = None,
+        "(assessment/questionnaires/objectives.yaml); repeatable, the highest target wins.")] = None,
     reset: Annotated[bool, typer.Option("--reset", help="Forget stored targets: level 3 everywhere.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable targets.")] = False,
 ) -> None:

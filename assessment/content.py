@@ -1,4 +1,4 @@
-"""Content on disk: the built-in `questionnaires/` folder and the team's folders named by QUESTIONNAIRE_PATH.
+"""Content on disk: the built-in `assessment/questionnaires/` folder and the team's folders named by QUESTIONNAIRE_PATH.
 
 The one module that reads content files and the environment; `questionnaire`, `scope` and
 `crosswalk` only parse the text it hands them. `load_catalogue` is the one loop that loads every
@@ -27,7 +27,7 @@ from assessment.scope import Objectives, parse_objectives
 if TYPE_CHECKING:
     from assessment.crosswalk import Framework
 
-DEFAULT_FOLDER = Path(__file__).resolve().parent.parent / "questionnaires"
+DEFAULT_FOLDER = Path(__file__).resolve().parent / "questionnaires"  # package data: travels with the wheel
 
 
 def display_path(path: Path) -> str:
@@ -117,19 +117,19 @@ def _read(path: Path) -> tuple[str, str]:
 
 @cache
 def level_names(path: Path | None = None) -> LevelNames:
-    """The names of levels 0–4 (questionnaires/levels.yaml)."""
+    """The names of levels 0–4 (assessment/questionnaires/levels.yaml)."""
     return parse_level_names(*_read(path or DEFAULT_FOLDER / "levels.yaml"))
 
 
 @cache
 def objectives(path: Path | None = None) -> Objectives:
-    """The business objectives table (questionnaires/objectives.yaml)."""
+    """The business objectives table (assessment/questionnaires/objectives.yaml)."""
     return parse_objectives(*_read(path or DEFAULT_FOLDER / "objectives.yaml"))
 
 
 @cache
 def nist_ai_rmf(path: Path | None = None) -> Framework:
-    """The NIST AI RMF's functions, categories and subcategory counts (questionnaires/nist-ai-rmf.yaml)."""
+    """The NIST AI RMF's functions, categories and subcategory counts (assessment/questionnaires/nist-ai-rmf.yaml)."""
     from assessment.crosswalk import parse_framework  # it brings pandas, which the CLI starts without
 
     return parse_framework(*_read(path or DEFAULT_FOLDER / "nist-ai-rmf.yaml"))

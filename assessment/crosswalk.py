@@ -1,6 +1,6 @@
 """NIST AI RMF crosswalk: which questions evidence which subcategories, and coverage per function.
 
-The framework lives in `questionnaires/nist-ai-rmf.yaml` (read by `assessment.content.nist_ai_rmf`);
+The framework lives in `assessment/questionnaires/nist-ai-rmf.yaml` (read by `assessment.content.nist_ai_rmf`);
 this module is pure.
 """
 
@@ -43,7 +43,7 @@ class Framework(BaseModel):
 
 
 def parse_framework(text: str, name: str) -> Framework:
-    """Validate the framework's YAML text (`questionnaires/nist-ai-rmf.yaml`)."""
+    """Validate the framework's YAML text (`assessment/questionnaires/nist-ai-rmf.yaml`)."""
     return Framework.model_validate(parse_yaml(text, name))
 
 

@@ -19,7 +19,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "report_templates"
+TEMPLATES = Path(__file__).resolve().parent / "report_templates"  # package data: travels with the wheel
 ASSET_SCHEME = "report-chart:"
 PAPER_SIZES = {"a4": "A4", "letter": "letter"}
 CHART_TIMEOUT = 60  # seconds to wait for one chart

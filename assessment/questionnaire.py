@@ -293,7 +293,7 @@ def to_snapshot(q: Questionnaire) -> str:
     return q.model_dump_json()
 
 
-# --- level names (questionnaires/levels.yaml) -------------------------------------------
+# --- level names (assessment/questionnaires/levels.yaml) -------------------------------------------
 
 
 class LevelName(_Strict):
@@ -317,5 +317,5 @@ class LevelNames(_Strict):
 
 
 def parse_level_names(text: str, name: str) -> LevelNames:
-    """Validate the level names' YAML text (`questionnaires/levels.yaml`)."""
+    """Validate the level names' YAML text (`assessment/questionnaires/levels.yaml`)."""
     return LevelNames.model_validate(parse_yaml(text, name))

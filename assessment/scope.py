@@ -1,6 +1,6 @@
 """Scope recommender: chosen business objectives → layers, dimension weights and target levels.
 
-The table lives in `questionnaires/objectives.yaml` (read by `assessment.content.objectives`); this
+The table lives in `assessment/questionnaires/objectives.yaml` (read by `assessment.content.objectives`); this
 module is pure.
 """
 
@@ -40,7 +40,7 @@ class Objectives(BaseModel):
 
 
 def parse_objectives(text: str, name: str) -> Objectives:
-    """Validate the objectives table's YAML text (`questionnaires/objectives.yaml`)."""
+    """Validate the objectives table's YAML text (`assessment/questionnaires/objectives.yaml`)."""
     return Objectives.model_validate(parse_yaml(text, name))
 
 

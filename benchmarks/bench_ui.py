@@ -2,7 +2,7 @@
 
 All servers run in this process's children on loopback, in the same run, so the ratio is fair on a
 shared machine. The app page shows one layer of one dimension (five questions, drawn by the level-cards
-component in one fragment, app_pages/level_cards.py) of an assessment with 150 questions answered (the
+component in one fragment, assessment_app/app_pages/level_cards.py) of an assessment with 150 questions answered (the
 120 built-in questions plus a 30-question synthetic questionnaire); the click is on a level of the first
 card. The bare page is one st.radio. A third page, the "floor", is that one radio in a fragment on a
 page of a nine-page st.navigation app, as the app is built: floor / bare is what Streamlit's frame costs
@@ -32,6 +32,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from assessment.content import DEFAULT_FOLDER  # noqa: E402
+from assessment_app import APP, streamlit_command  # noqa: E402
 
 # The radio clicked on the bare and floor pages: a level question's six options with captions.
 RADIO = ('st.radio("Level", ["0 · None", "1 · Initial", "2 · Repeatable", "3 · Defined", "4 · Optimised", "N/A"], '
@@ -85,10 +88,9 @@ def free_port() -> int:
 
 def start(script: Path, env: dict[str, str]) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
-         "--server.headless", "true", "--server.address", "127.0.0.1"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    proc = subprocess.Popen(  # every server with the app's Streamlit options, as `assessment serve` starts it
+        streamlit_command("127.0.0.1", port, script), cwd=ROOT, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -106,7 +108,7 @@ def synthetic_questionnaire(folder: Path, n: int = 30) -> None:
     """A valid extra questionnaire so the assessment has 150 questions."""
     from assessment.content import load_questionnaire
 
-    mlops = (ROOT / "questionnaires" / "mlops.yaml").read_text()
+    mlops = (DEFAULT_FOLDER / "mlops.yaml").read_text()
     header = mlops.split("questions:", 1)[0].replace("id: mlops\n", "id: extra\n", 1)
     header = header.replace("  - id: mlops\n    name: MLOps", "  - id: extra\n    name: Extra", 1)
     dims = ["governance", "monitoring", "automation", "cost", "data-quality", "security", "value", "architecture"]
@@ -201,7 +203,7 @@ def main() -> None:
         floor.write_text(FLOOR_APP)
         env = {**os.environ, "ASSESSMENT_DATA_DIR": str(tmp_path / "data"),
                "QUESTIONNAIRE_PATH": str(tmp_path / "extra")}
-        app_proc, app_url = start(ROOT / "app.py", env)
+        app_proc, app_url = start(APP, env)
         bare_proc, bare_url = start(bare, env)
         floor_proc, floor_url = start(floor, env)
         try:

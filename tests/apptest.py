@@ -7,13 +7,11 @@ driven through cards.py.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from streamlit.testing.v1 import AppTest
 
-ROOT = Path(__file__).resolve().parent.parent
+from assessment_app import APP
 
-# The pages, as st.switch_page names them.
+# The pages, as st.switch_page names them (relative to the app script).
 ASSESSMENTS = "app_pages/assessments.py"
 SCOPE = "app_pages/scope.py"
 QUESTIONNAIRE = "app_pages/questionnaire.py"
@@ -26,8 +24,8 @@ WORKSHOP = "app_pages/workshop.py"
 
 
 def session() -> AppTest:
-    """A new session of app.py, not run yet: set its query parameters, secrets or user first."""
-    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    """A new session of assessment_app/app.py, not run yet: set its query parameters, secrets or user first."""
+    return AppTest.from_file(str(APP), default_timeout=60)
 
 
 def run(at: AppTest) -> AppTest:

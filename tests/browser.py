@@ -1,4 +1,4 @@
-"""Drive the real app in Chromium: start `streamlit run app.py`, wait for reruns, check for errors, save
+"""Drive the real app in Chromium: start `assessment serve`, wait for reruns, check for errors, save
 screenshots in test-artifacts/ for a human to look at, and vote from a phone in a live workshop.
 
 conftest's `app_url` starts one server per module (its database: `server_store`); a test that needs its
@@ -52,8 +52,8 @@ def wait_healthy(url: str, proc: subprocess.Popen, log: Path) -> None:
 
 @contextlib.contextmanager
 def serve_app(data_dir: Path, port: int | None = None, **env_overrides: str | None) -> Iterator[str]:
-    """`streamlit run app.py` on `port` (default: a free one) with its own data folder; yields its URL,
-    stops it after.
+    """`python -m assessment serve` on 127.0.0.1:`port` (default: a free one) with its own data folder, in
+    that folder, as the installed package starts the app; yields its URL, stops it after.
 
     `env_overrides` set variables, or remove them when None (DATABASE_URL is always removed).
     """
@@ -69,9 +69,8 @@ def serve_app(data_dir: Path, port: int | None = None, **env_overrides: str | No
     log = data_dir / "streamlit.log"
     with log.open("w") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-             "--server.headless", "true", "--server.fileWatcherType", "none"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+            [sys.executable, "-m", "assessment", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            cwd=data_dir, env=env, stdout=out, stderr=subprocess.STDOUT,
         )
         try:
             wait_healthy(url, proc, log)

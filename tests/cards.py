@@ -1,4 +1,4 @@
-"""Drive the Questionnaire's level cards (app_pages/level_cards.py) from AppTest.
+"""Drive the Questionnaire's level cards (assessment_app/app_pages/level_cards.py) from AppTest.
 
 AppTest has no element class for a custom component: it sees the cards as an unknown element holding
 the component's proto. These helpers read the cards' data from it and send what the browser would send
@@ -12,7 +12,7 @@ from streamlit.components.v2.bidi_component.main import _make_trigger_id
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 from streamlit.testing.v1 import AppTest
 
-EVENT = "answer"  # app_pages.level_cards.EVENT
+EVENT = "answer"  # assessment_app.app_pages.level_cards.EVENT
 
 
 def _components(at: AppTest) -> list[Any]:

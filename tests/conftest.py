@@ -152,7 +152,7 @@ def server_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def app_url(server_dir: Path) -> Iterator[str]:
-    """The real app (`streamlit run app.py`), started once per module on its own database, offering only
+    """The real app (`assessment serve`), started once per module on its own database, offering only
     tests/data's `mini` questionnaire."""
     with serve_app(server_dir, QUESTIONNAIRE_PATH=str(DATA)) as url:
         yield url

@@ -1,7 +1,7 @@
 """The real app in Chromium: what only a browser shows (clicks on labels, the keyboard, focus, the layout
 of the Questionnaire's level cards, reloads, the PDF download).
 
-conftest's `app_url` starts `streamlit run app.py` once for the module, with its own database
+conftest's `app_url` starts `assessment serve` once for the module, with its own database
 (`server_store`) and tests/data on QUESTIONNAIRE_PATH; the form then assesses only the `mini`
 questionnaire. Screenshots of every page visited are saved in test-artifacts/ for a human to look at.
 """
@@ -67,7 +67,7 @@ def show_layer(page: Page, name: str) -> None:
 
 
 def level_card(page: Page, question: str) -> Locator:
-    """A question's level card (app_pages/level_cards.js), found by its question line. The cards live in
+    """A question's level card (assessment_app/app_pages/level_cards.js), found by its question line. The cards live in
     the component's open shadow root, which Playwright's selectors pierce."""
     title = page.locator(".lc-question", has_text=re.compile(rf"^{re.escape(question)}$"))
     card = page.locator(".lc-card").filter(has=title)
@@ -230,7 +230,7 @@ def test_the_dimension_stays_put_while_answering(page: Page, app_url: str, serve
     expect(page.get_by_role("button", name="See results →")).to_be_visible()
 
 
-# --- The level cards (app_pages/level_cards.js): keyboard, focus, notes as text, layout ---
+# --- The level cards (assessment_app/app_pages/level_cards.js): keyboard, focus, notes as text, layout ---
 
 Q1, Q2 = FIRST_DIMENSION[0], FIRST_DIMENSION[1]
 EVIL_NOTE = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=1</script> **bold**'

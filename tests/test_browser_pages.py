@@ -1,7 +1,7 @@
 """Compare, Roadmap and Scope in Chromium, on a demo organisation: what only a browser shows.
 
 A module-scoped fixture fills a fresh database with the demo organisation on the built-in questionnaires
-(as the Assessments page's demo button does), then starts `streamlit run app.py` on it. The tests check
+(as the Assessments page's demo button does), then starts `assessment serve` on it. The tests check
 the radar's legend, the roadmap timeline and presentation mode's hidden sidebar, and save a screenshot
 of every page in test-artifacts/ (browser-pages-*.png) for a human to look at.
 """

@@ -1,6 +1,6 @@
 """A live workshop in real Chromium: one facilitator and three participants' phones at once.
 
-The server is conftest's `app_url` (`streamlit run app.py` on a free port, its own data folder); the
+The server is conftest's `app_url` (`assessment serve` on a free port, its own data folder); the
 test talks to the same database (`server_store`) to check what was stored. Screenshots go to
 test-artifacts/.
 """

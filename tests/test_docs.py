@@ -46,7 +46,7 @@ def test_every_setting_the_code_reads_is_documented() -> None:
 
     root = Path(__file__).resolve().parent.parent
     docs = README + (root / "SECURITY.md").read_text()
-    code = "".join(p.read_text() for folder in ("assessment", "app_pages") for p in (root / folder).rglob("*.py"))
+    code = "".join(p.read_text() for folder in ("assessment", "assessment_app") for p in (root / folder).rglob("*.py"))
     for name in sorted(set(re.findall(r"ASSESSMENT_[A-Z_]+[A-Z]", code))):
         assert f"`{name}" in docs, f"{name} is read by the code but documented nowhere"
 

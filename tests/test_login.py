@@ -381,7 +381,7 @@ def test_user_add_reads_the_password_from_stdin(cli_store: Store) -> None:
 def cookies(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """What the browser sends with a session's first request (AppTest has no browser to send any)."""
     sent: dict[str, str] = {}
-    monkeypatch.setattr("app_pages.shared.session_cookie", lambda: sent.get("aiops_session"))
+    monkeypatch.setattr("assessment_app.app_pages.shared.session_cookie", lambda: sent.get("aiops_session"))
     return sent
 
 
@@ -482,7 +482,7 @@ def test_facilitator_pages_need_a_login_once_an_account_exists(app_store: Store,
 def test_the_login_page_says_how_long_to_wait(app_store: Store, clock: Clock,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     client = {"key": ATTACKER}  # AppTest has no client address: say whose browser each run is
-    monkeypatch.setattr("app_pages.shared.client_key", lambda: client["key"])
+    monkeypatch.setattr("assessment_app.app_pages.shared.client_key", lambda: client["key"])
     app_store.add_user("ada", "correct horse")
     at = app()
     for _ in range(5):

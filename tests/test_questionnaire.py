@@ -16,6 +16,7 @@ import pytest
 import assessment.crosswalk
 import assessment.questionnaire
 import assessment.scope
+from assessment.content import DEFAULT_FOLDER
 from assessment.crosswalk import parse_framework
 from assessment.questionnaire import (
     Questionnaire,
@@ -30,7 +31,7 @@ from assessment.scope import parse_objectives
 
 DATA = Path(__file__).parent / "data"
 MINI = (DATA / "mini.yaml").read_text()
-BUILTIN = DATA.parent.parent / "questionnaires"
+BUILTIN = DEFAULT_FOLDER
 LEVELS, OBJECTIVES, FRAMEWORK = (
     (BUILTIN / name).read_text() for name in ("levels.yaml", "objectives.yaml", "nist-ai-rmf.yaml"))
 

@@ -502,8 +502,8 @@ def test_a_wrong_code_is_refused(app_store: Store, aid: int) -> None:
 def cookies(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """What the browser sends with a session's first request (AppTest has no browser to send any)."""
     sent: dict[str, str] = {}
-    monkeypatch.setattr("app_pages.shared.session_cookie", lambda: sent.get("aiops_session"))
-    monkeypatch.setattr("app_pages.shared.participant_cookie", lambda: sent.get("aiops_participant"))
+    monkeypatch.setattr("assessment_app.app_pages.shared.session_cookie", lambda: sent.get("aiops_session"))
+    monkeypatch.setattr("assessment_app.app_pages.shared.participant_cookie", lambda: sent.get("aiops_participant"))
     return sent
 
 

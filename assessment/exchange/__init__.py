@@ -63,7 +63,7 @@ def export_as(
     names: LevelNames | None = None,
 ) -> bytes:
     """The file for `fmt` (json, csv or xlsx). Targets and history travel in JSON only; CSV and XLSX
-    name each level with `names`, by default the installed ones (questionnaires/levels.yaml)."""
+    name each level with `names`, by default the installed ones (assessment/questionnaires/levels.yaml)."""
     if fmt == "json":
         return export_json(record, answers, targets, history).encode("utf-8")
     if fmt in ("csv", "xlsx"):

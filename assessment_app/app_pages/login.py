@@ -10,7 +10,11 @@ from __future__ import annotations
 import streamlit as st
 from streamlit.errors import StreamlitAuthError, StreamlitMissingAuthlibError
 
-from app_pages.shared import (
+from assessment.present import plain
+from assessment.storage import RateLimited, StorageError
+from assessment.storage.accounts import LoginThrottled, wait_text
+from assessment.workshop import normalise_code
+from assessment_app.app_pages.shared import (
     client_key,
     facilitator_key_form,
     log_in,
@@ -19,10 +23,6 @@ from app_pages.shared import (
     sso_refused,
     write_login_cookie,
 )
-from assessment.present import plain
-from assessment.storage import RateLimited, StorageError
-from assessment.storage.accounts import LoginThrottled, wait_text
-from assessment.workshop import normalise_code
 
 store = open_store()
 sso, accounts = sso_configured(), store.has_users()

@@ -3,12 +3,18 @@
 import pandas as pd
 import streamlit as st
 
-from app_pages.shared import available_questionnaires, catalogue, current_assessment, open_store, select_assessment
 from assessment.content import objectives
 from assessment.present import plain
 from assessment.questionnaire import MAX_LEVEL, QuestionnaireError, combine, parse_questionnaire
 from assessment.scope import Scope, apply, recommend
 from assessment.storage import StorageError
+from assessment_app.app_pages.shared import (
+    available_questionnaires,
+    catalogue,
+    current_assessment,
+    open_store,
+    select_assessment,
+)
 
 st.title("Scope")
 store = open_store()

@@ -5,17 +5,17 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from app_pages.shared import (
+from assessment.demo import create_demo_organisation
+from assessment.present import plain
+from assessment.questionnaire import combine
+from assessment.storage import StorageError
+from assessment_app.app_pages.shared import (
     available_questionnaires,
     current_assessment,
     forget_assessment,
     open_store,
     select_assessment,
 )
-from assessment.demo import create_demo_organisation
-from assessment.present import plain
-from assessment.questionnaire import combine
-from assessment.storage import StorageError
 
 st.title("Assessments")
 store = open_store()

@@ -5,14 +5,14 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from app_pages.level_cards import level_cards
-from app_pages.shared import need_assessment, open_store
 from assessment.content import level_names
 from assessment.model import Answer, scoring_values
 from assessment.present import fmt, option_name, plain
 from assessment.questionnaire import LEVEL_COUNT
 from assessment.scoring import score
 from assessment.storage import Conflict, StorageError
+from assessment_app.app_pages.level_cards import level_cards
+from assessment_app.app_pages.shared import need_assessment, open_store
 
 NA_OPTION = "na"
 OPTIONS = [str(i) for i in range(LEVEL_COUNT)] + [NA_OPTION]

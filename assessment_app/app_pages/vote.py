@@ -10,12 +10,18 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages.shared import client_key, open_store, participant_cookie, remember_participant, write_participant_cookie
 from assessment.content import level_names
 from assessment.present import plain
 from assessment.questionnaire import LEVEL_COUNT
 from assessment.storage import JoinRefused, NotFound, RateLimited, StorageError, VotingClosed, WorkshopRecord
 from assessment.workshop import CHOICES, NA, UNKNOWN, choice_label, normalise_code
+from assessment_app.app_pages.shared import (
+    client_key,
+    open_store,
+    participant_cookie,
+    remember_participant,
+    write_participant_cookie,
+)
 
 st.html("""<style>
   section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"] { display: none; }

@@ -16,7 +16,6 @@ import urllib.parse
 import qrcode
 import streamlit as st
 
-from app_pages.shared import current_facilitator, facilitator_key_form, log_in, need_assessment, open_store
 from assessment import charts
 from assessment.content import level_names
 from assessment.present import option_name, plain
@@ -24,6 +23,13 @@ from assessment.questionnaire import LEVEL_COUNT
 from assessment.settings import settings
 from assessment.storage import NotFound, StorageError, WorkshopRecord
 from assessment.workshop import JOIN_FAILURE_BUDGET, NA, choice_label, default_note, summarise, vote_summary
+from assessment_app.app_pages.shared import (
+    current_facilitator,
+    facilitator_key_form,
+    log_in,
+    need_assessment,
+    open_store,
+)
 
 store = open_store()
 record = need_assessment(store)

@@ -3,12 +3,12 @@
 import pandas as pd
 import streamlit as st
 
-from app_pages.shared import need_assessment, open_store, warm_charts
 from assessment import charts
 from assessment.analysis import analyse
 from assessment.content import level_names
 from assessment.present import fmt, plain
 from assessment.roadmap import dimension_targets
+from assessment_app.app_pages.shared import need_assessment, open_store, warm_charts
 
 store = open_store()
 record = store.load(need_assessment(store).id)

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from app_pages.shared import (
+from assessment.present import plain
+from assessment_app.app_pages.shared import (
     APP_ICON,
     check_settings,
     current_facilitator,
@@ -12,7 +13,6 @@ from app_pages.shared import (
     participant_session,
     write_login_cookie,
 )
-from assessment.present import plain
 
 st.set_page_config(page_title="AI Ops Maturity", page_icon=APP_ICON, layout="wide")
 check_settings()  # a bad setting stops the app here, one line per bad value

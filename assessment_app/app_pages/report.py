@@ -2,11 +2,11 @@
 
 import streamlit as st
 
-from app_pages.shared import current_assessment, open_store, warm_charts
 from assessment.analysis import analyse
 from assessment.content import level_names
 from assessment.present import department_assessments, fmt, latest_per_department, plain, trend_departments
 from assessment.roadmap import PHASE_NAMES
+from assessment_app.app_pages.shared import current_assessment, open_store, warm_charts
 
 store = open_store()
 warm_charts()

@@ -5,10 +5,10 @@ import logging
 
 import streamlit as st
 
-from app_pages.shared import available_questionnaires, current_assessment, open_store, select_assessment
 from assessment import exchange
 from assessment.present import plain
 from assessment.storage import StorageError
+from assessment_app.app_pages.shared import available_questionnaires, current_assessment, open_store, select_assessment
 
 log = logging.getLogger(__name__)
 store = open_store()

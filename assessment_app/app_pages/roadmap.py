@@ -3,13 +3,13 @@
 import pandas as pd
 import streamlit as st
 
-from app_pages.shared import need_assessment, open_store
 from assessment import charts
 from assessment.analysis import analyse, effective_targets
 from assessment.present import plain
 from assessment.questionnaire import MAX_LEVEL
 from assessment.roadmap import PHASE_NAMES
 from assessment.storage import StorageError
+from assessment_app.app_pages.shared import need_assessment, open_store
 
 store = open_store()
 record = store.load(need_assessment(store).id)

@@ -3,10 +3,10 @@
 import pandas as pd
 import streamlit as st
 
-from app_pages.shared import open_store
 from assessment import charts
 from assessment.compare import compare, trend
 from assessment.present import fmt, latest_per_department, plain
+from assessment_app.app_pages.shared import open_store
 
 store = open_store()
 st.title("Compare")
