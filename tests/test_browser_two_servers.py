@@ -39,7 +39,8 @@ def test_two_servers_and_a_restart_serve_one_workshop(
 ) -> None:
     store = Store.open(pg_url)  # migrates the fresh schema before either server opens it
     aid = store.create_assessment("Two-server workshop", "Platform", load_questionnaire(DATA / "mini.yaml"))
-    env = {"DATABASE_URL": pg_url, "QUESTIONNAIRE_PATH": str(DATA)}
+    # every browser here reaches the servers from 127.0.0.1: one address, four participants
+    env = {"DATABASE_URL": pg_url, "QUESTIONNAIRE_PATH": str(DATA), "ASSESSMENT_JOINS_PER_ADDRESS": "10"}
     for name in ("a", "b", "b-restarted"):
         (tmp_path / name).mkdir()
     port_b = free_port()  # B's replacement takes the same address, so B's open pages reconnect to it
@@ -55,6 +56,9 @@ def test_two_servers_and_a_restart_serve_one_workshop(
     with serve_app(tmp_path / "a", **env) as server_a:
         facilitator = new_page(viewport={"width": 1280, "height": 900})
         facilitator.goto(f"{server_a}/workshop?assessment={aid}")
+        # no account: the one-time key printed on the server proves who the facilitator is
+        facilitator.get_by_role("textbox", name="One-time facilitator key").fill(store.new_facilitator_key())
+        facilitator.get_by_role("button", name="Use the key").click()
         facilitator.get_by_role("button", name="Open a workshop").click()
         expect(facilitator.get_by_text("Join code:")).to_be_visible(timeout=TIMEOUT)
         facilitator.get_by_role("button", name="Put on screen").click()
