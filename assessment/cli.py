@@ -11,14 +11,16 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from assessment import exchange, settings
-from assessment.content import load_all, load_catalogue
-from assessment.questionnaire import QuestionnaireError, combine
-from assessment.storage import StorageError, Store
+from assessment import settings
+
+# The rest of the package is imported by the commands that use it: `serve` hands over to Streamlit
+# without loading SQLAlchemy, pandas or the questionnaires (half a second of every app start).
+if TYPE_CHECKING:
+    from assessment.storage import Store
 
 app = typer.Typer(
     name="assessment",
@@ -58,19 +60,25 @@ def friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
             return fn(*args, **kwargs)
         except (typer.Exit, typer.Abort, SystemExit):
             raise
-        except QuestionnaireError as exc:
-            for err in exc.errors:
-                typer.echo(str(err), err=True)
-            raise typer.Exit(1) from None
-        except (UserError, StorageError, exchange.ImportError_, ValueError, OSError) as exc:
-            fail(str(exc))
-        except Exception as exc:  # a bug: still one line, with the type to report it
-            fail(f"unexpected {type(exc).__name__}: {exc}", code=2)
+        except Exception as exc:
+            from assessment.exchange import ImportError_
+            from assessment.questionnaire import QuestionnaireError
+            from assessment.storage import StorageError
+
+            if isinstance(exc, QuestionnaireError):
+                for err in exc.errors:
+                    typer.echo(str(err), err=True)
+                raise typer.Exit(1) from None
+            if isinstance(exc, UserError | StorageError | ImportError_ | ValueError | OSError):
+                fail(str(exc))
+            fail(f"unexpected {type(exc).__name__}: {exc}", code=2)  # a bug: still one line, with its type
 
     return wrapper
 
 
 def _store() -> Store:
+    from assessment.storage import Store
+
     return Store.open()
 
 
@@ -89,6 +97,8 @@ def validate(
 
     Example: python -m assessment validate my-questionnaires/
     """
+    from assessment.content import load_catalogue
+
     loaded = load_catalogue(paths or None)
     if not loaded.files:
         fail("no questionnaire files found")
@@ -125,7 +135,9 @@ def demo(
 
     Example: python -m assessment demo
     """
+    from assessment.content import load_all
     from assessment.demo import DEMO_ORGANISATION, create_demo
+    from assessment.questionnaire import combine
 
     store = _store()
     if if_empty and store.count_assessments():
@@ -156,9 +168,12 @@ def serve(
     """
     import os
 
-    from assessment_app import streamlit_command
+    from assessment_app import WILDCARDS, streamlit_command
 
     command = streamlit_command(host, port)
+    if host in WILDCARDS:
+        typer.echo(f"serving the app on port {port} of every address of this machine, "
+                   f"e.g. http://localhost:{port} (set ASSESSMENT_PUBLIC_URL to the address phones should use)")
     sys.stdout.flush()
     os.execv(command[0], command)  # Streamlit takes this process over: signals reach it directly
 
@@ -443,6 +458,8 @@ def export(
 
     Example: python -m assessment export 1 --format xlsx -o assessment-1.xlsx
     """
+    from assessment import exchange
+
     fmt = (fmt or (exchange.format_of(output.name) if output else "json")).lower()
     if fmt not in exchange.FORMATS:
         raise UserError(f"unknown format {fmt!r}; choose json, csv or xlsx")
@@ -467,6 +484,9 @@ def import_(file: Annotated[Path, typer.Argument(help="A .json, .csv or .xlsx fi
 
     Example: python -m assessment import assessment-1.xlsx
     """
+    from assessment import exchange
+    from assessment.content import load_all
+
     if not file.is_file():
         raise UserError(f"{file}: no such file")
     exchange.format_of(file.name)
@@ -516,7 +536,7 @@ def crosswalk(
 
     Example: python -m assessment crosswalk --format csv > crosswalk.csv
     """
-    from assessment.content import nist_ai_rmf
+    from assessment.content import load_all, nist_ai_rmf
     from assessment.crosswalk import crosswalk_rows, function_coverage, unknown_subcategories
 
     if fmt not in ("table", "csv", "json"):
@@ -556,7 +576,7 @@ def db_upgrade() -> None:
     """
     from assessment.storage import database_url, describe_url
 
-    Store.open()
+    _store()
     typer.echo(f"database is up to date: {describe_url(database_url())}")
 
 
@@ -613,6 +633,8 @@ def db_backup(
 
     Example: python -m assessment db backup backups/assessments-2026-11-23.json
     """
+    from assessment import exchange
+
     kind = _backup_kind(file)
     if file.exists() and not force:
         raise UserError(f"{file} exists; choose another name or overwrite it with --force")
@@ -643,6 +665,9 @@ def db_restore(
 
     Example: python -m assessment db restore backups/assessments-2026-11-23.json
     """
+    from assessment import exchange
+    from assessment.storage import StorageError
+
     kind = _backup_kind(file)
     if not file.is_file():
         raise UserError(f"{file}: no such file")

@@ -15,6 +15,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 APP = HERE / "app.py"
 CONFIG = HERE / "config.toml"
+WILDCARDS = ("0.0.0.0", "::")  # listen on every interface
 
 
 def config_flags() -> dict[str, str]:
@@ -39,4 +40,8 @@ def streamlit_command(host: str = "127.0.0.1", port: int = 8501, script: Path = 
         "--server.headless": "true",
         "--server.fileWatcherType": "none",
     }
+    if host in WILDCARDS:
+        # Streamlit's welcome message would look this machine's public address up on the internet
+        # (checkip.amazonaws.com); `assessment serve` prints the addresses itself.
+        flags["--logger.hideWelcomeMessage"] = "true"
     return [sys.executable, "-m", "streamlit", "run", str(script), *(part for flag in flags.items() for part in flag)]

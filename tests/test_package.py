@@ -143,3 +143,13 @@ def test_the_installed_tool_serves_the_app_from_an_empty_folder(installed: Path,
         proc.terminate()
         proc.wait(timeout=10)
     assert "Traceback" not in log.read_text()
+
+
+def test_serving_on_every_interface_asks_the_internet_nothing() -> None:
+    """Streamlit's welcome message looks the machine's public address up online when it listens on
+    0.0.0.0: the command hides it (and prints the addresses itself)."""
+    from assessment_app import streamlit_command
+
+    wildcard = streamlit_command("0.0.0.0", 8501)
+    assert wildcard[wildcard.index("--logger.hideWelcomeMessage") + 1] == "true"
+    assert "--logger.hideWelcomeMessage" not in streamlit_command("127.0.0.1", 8501)
