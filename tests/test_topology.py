@@ -23,7 +23,7 @@ import pytest
 from alembic.script import ScriptDirectory
 from browser import DATA, PHONE, Q1, Q1_TEXT, free_port, no_errors, patient, shot, vote
 from playwright.sync_api import Browser, BrowserContext, Page, expect
-from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+from playwright.sync_api import Error as PlaywrightError
 from proxy import ROUTE_COOKIE, Proxy, listener_pid, nginx, replicas
 from pypdf import PdfReader
 from sqlalchemy import select, text
@@ -61,15 +61,18 @@ def arrive(proxy: Proxy, context: BrowserContext) -> str:
     return served_by(proxy, route(context))[0]
 
 
-def download(page: Page, button: str, attempts: int = 3) -> bytes:
-    """The file a download button gives. A click that lands while the page is still rerunning after the
-    previous download (the button being redrawn) starts nothing: then click again."""
+def download(page: Page, button: str, attempts: int = 3, timeout: float = TIMEOUT) -> bytes:
+    """The file a download button gives, clicked once the page's script has finished running. A click
+    that lands while the page is still rerunning (the button being redrawn, the file it serves replaced)
+    starts nothing or is cancelled: then wait for the run to end and click again."""
     for attempt in range(attempts):
+        expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning",
+                                                              timeout=TIMEOUT)
         try:
-            with page.expect_download(timeout=TIMEOUT) as info:
+            with page.expect_download(timeout=timeout) as info:
                 page.get_by_role("button", name=button).click()
             return Path(info.value.path()).read_bytes()
-        except PlaywrightTimeoutError:
+        except PlaywrightError:  # a timeout, or "Download.path: canceled"
             if attempt == attempts - 1:
                 raise
     raise AssertionError("unreachable")
@@ -238,9 +241,7 @@ def test_three_replicas_behind_nginx_survive_losing_one(browser: Browser, pg_url
             shot(facilitator, "topology-data-imported")
 
             facilitator.goto(f"{proxy.url}/report?assessment={aid}")
-            with facilitator.expect_download(timeout=SLOW_TIMEOUT) as info:
-                facilitator.get_by_role("button", name="Download PDF report").click()
-            pdf = Path(info.value.path()).read_bytes()
+            pdf = download(facilitator, "Download PDF report", timeout=SLOW_TIMEOUT)
             assert pdf.startswith(b"%PDF")
             assert "Company workshop" in "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
 
