@@ -246,7 +246,8 @@ def parse_questionnaire(text: str, name: str = "<questionnaire>") -> Questionnai
             if e["type"] == "missing":
                 message = "required field is missing"
             elif e["type"] == "extra_forbidden":
-                message = "unknown field (check the spelling against the format in questionnaires/README.md)"
+                message = ("unknown field (check the spelling against the fields listed at the top of the "
+                           "built-in mlops.yaml)")
             errors.append(SchemaError(name, _line_of(raw, loc), _field_path(loc), message))
         raise QuestionnaireError(errors) from None
     errors = _referential_errors(raw, q, name)

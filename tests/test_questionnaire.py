@@ -108,8 +108,8 @@ def test_wrong_type_and_missing_field() -> None:
 
 def test_extra_field_is_reported() -> None:
     errs = errors_of(MINI.replace("title: Mini questionnaire", "title: Mini questionnaire\ncolour: blue", 1))
-    assert errs == ["q.yaml:4: colour: unknown field (check the spelling against the format in "
-                    "questionnaires/README.md)"]
+    assert errs == ["q.yaml:4: colour: unknown field (check the spelling against the fields listed at the "
+                    "top of the built-in mlops.yaml)"]
 
 
 def test_recommendations_count_and_nist_ids() -> None:

@@ -5,7 +5,7 @@ import streamlit as st
 
 from assessment import charts
 from assessment.compare import compare, trend
-from assessment.present import fmt, latest_per_department, plain
+from assessment.present import department_assessments, fmt, latest_per_department, plain
 from assessment_app.app_pages.shared import open_store
 
 store = open_store()
@@ -62,7 +62,7 @@ if mode == "Departments":
 else:
     departments = sorted({r.department for r in records})
     department = st.selectbox("Department", departments)
-    ids = [r.id for r in records if r.department == department]
+    _, ids = department_assessments(records, department)
     if len(ids) < 2:
         st.info(f"{plain(department)} has one assessment so far. Duplicate it on the Assessments page to "
                 "re-assess later.")
