@@ -53,6 +53,8 @@ class Question(_Strict):
     recommendations: list[str]
     references: list[str] = Field(min_length=1)
     nist_ai_rmf: list[str] = Field(default_factory=list)
+    # When the question cannot apply (e.g. batch-only models for a latency question): answer N/A.
+    not_applicable_when: str = ""
 
     @field_validator("levels")
     @classmethod
@@ -121,7 +123,11 @@ class Questionnaire(_Strict):
 
     def content_hash(self) -> str:
         """A short fingerprint of the content, stored with every assessment taken on it."""
-        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        data = self.model_dump(mode="json")
+        for q in data["questions"]:  # a field added later counts only when set, so older hashes still match
+            if not q.get("not_applicable_when"):
+                q.pop("not_applicable_when", None)
+        canonical = json.dumps(data, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
     def coverage(self) -> dict[str, dict[str, int]]:
