@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal
 
+from assessment.actions import Action
 from assessment.questionnaire import MAX_LEVEL, Questionnaire, from_snapshot, to_snapshot
 from assessment.workshop import Vote
 
@@ -96,6 +97,7 @@ class AssessmentDetails:
     facilitator: str
     created_at: dt.datetime | None
     snapshot: str = field(repr=False, compare=False)
+    previous_id: int | None = None  # the assessment it re-assesses (duplicated from), if any
 
     @cached_property
     def questionnaire(self) -> Questionnaire:
@@ -136,6 +138,7 @@ class Assessment:
     # only the cells set for this assessment; `analysis.effective_targets` fills in the rest
     targets: Mapping[Cell, int] = field(default_factory=dict)
     votes: Mapping[str, tuple[Vote, ...]] = field(default_factory=dict)  # question id → workshop votes
+    actions: Mapping[str, Action] = field(default_factory=dict)  # question id → stored action (actions.py)
 
     # What the details say, read from the assessment itself: `assessment.department`.
     id = _detail("id")
@@ -156,6 +159,7 @@ class Assessment:
     def from_values(
         cls, id: int, department: str, assessed_on: dt.date, questionnaire: Questionnaire, values: Values,
         name: str = "", *, organisation: str = "", targets: Mapping[Cell, int] | None = None,
+        actions: Mapping[str, Action] | None = None,
     ) -> Assessment:
         """An assessment built by hand from scoring values (level, or None for N/A): for tests and benchmarks."""
         details = AssessmentDetails(
@@ -165,12 +169,13 @@ class Assessment:
             facilitator="", created_at=None, snapshot=to_snapshot(questionnaire),
         )
         answers = {qid: Answer(qid, level, level is None) for qid, level in values.items()}
-        return cls(details, questionnaire, answers, dict(targets or {}))
+        return cls(details, questionnaire, answers, dict(targets or {}), actions=dict(actions or {}))
 
 
 @dataclass(frozen=True)
 class AssessmentDump:
-    """One assessment with everything a backup keeps of it: the assessment and its answer history."""
+    """One assessment with everything a backup keeps of it: the assessment, its answer and action history."""
 
     assessment: Assessment
     history: list[dict[str, Any]]
+    action_history: list[dict[str, Any]] = field(default_factory=list)

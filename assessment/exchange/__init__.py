@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from assessment.actions import Action
 from assessment.exchange.common import (
     FORMAT,
     FORMATS,
@@ -60,12 +61,13 @@ __all__ = [
 def export_as(
     fmt: str, record: AssessmentDetails, answers: Mapping[str, Answer],
     targets: Mapping[Cell, int] | None = None, history: Sequence[Mapping[str, Any]] | None = None,
-    names: LevelNames | None = None,
+    names: LevelNames | None = None, *, actions: Mapping[str, Action] | None = None,
+    action_history: Sequence[Mapping[str, Any]] | None = None,
 ) -> bytes:
-    """The file for `fmt` (json, csv or xlsx). Targets and history travel in JSON only; CSV and XLSX
+    """The file for `fmt` (json, csv or xlsx). Targets, history and actions travel in JSON only; CSV and XLSX
     name each level with `names`, by default the installed ones (assessment/questionnaires/levels.yaml)."""
     if fmt == "json":
-        return export_json(record, answers, targets, history).encode("utf-8")
+        return export_json(record, answers, targets, history, actions, action_history).encode("utf-8")
     if fmt in ("csv", "xlsx"):
         if names is None:
             from assessment.content import level_names  # reads a file: only when the caller has no names

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
+from assessment.actions import Action
 from assessment.model import Answer, Cell
 from assessment.questionnaire import Questionnaire
 
@@ -53,6 +54,9 @@ class ImportedAssessment:
     targets: dict[Cell, int] = field(default_factory=dict)
     history: list[dict[str, Any]] = field(default_factory=list)
     id: int | None = None  # the id it had where it was exported (a restore keeps it)
+    actions: list[Action] = field(default_factory=list)
+    action_history: list[dict[str, Any]] = field(default_factory=list)
+    previous_id: int | None = None  # the assessment it re-assessed there (a restore keeps it)
 
 
 def fail(name: str, errors: Sequence[str]) -> NoReturn:

@@ -1,4 +1,4 @@
-"""JSON: the lossless export of one assessment (questionnaire snapshot, answers, targets, history), and
+"""JSON: the lossless export of one assessment (questionnaire snapshot, answers, targets, history, actions), and
 the backup, a JSON list of such exports.
 
 Reading is strict, in two steps. `load_json` turns bytes into plain data and refuses what no field may
@@ -17,6 +17,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationError
 
+from assessment.actions import STATUSES as ACTION_STATUSES
+from assessment.actions import Action, ActionError, check_ticket
 from assessment.exchange.common import (
     FORMAT,
     MAX_BACKUP_BYTES,
@@ -46,9 +48,10 @@ MAX_INT_DIGITS = 18  # no field holds more; int() of a long digit string is slow
 def export_dict(
     record: AssessmentDetails, answers: Mapping[str, Answer],
     targets: Mapping[Cell, int] | None = None, history: Sequence[Mapping[str, Any]] | None = None,
+    actions: Mapping[str, Action] | None = None, action_history: Sequence[Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The JSON export of one assessment as plain data."""
-    return {
+    data = {
         "format": FORMAT,
         "schema_version": SCHEMA_VERSION,
         "exported_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -57,6 +60,7 @@ def export_dict(
             "name": record.name, "department": record.department, "organisation": record.organisation,
             "facilitator": record.facilitator, "date": record.assessed_on.isoformat(),
             "status": record.status, "questionnaire_hash": record.questionnaire_hash,
+            **({"previous_id": record.previous_id} if record.previous_id is not None else {}),
         },
         "questionnaire": json.loads(record.snapshot),
         "answers": [
@@ -73,13 +77,28 @@ def export_dict(
             for h in history or []
         ],
     }
+    if actions or action_history:  # files without actions stay as earlier versions wrote them
+        data["actions"] = [
+            {"question_id": a.question_id, "owner": a.owner, "due": iso(a.due), "status": a.status,
+             "reason": a.reason, "ticket": a.ticket, "updated_by": a.updated_by, "updated_at": iso(a.updated_at)}
+            for a in sorted((actions or {}).values(), key=lambda a: a.question_id)
+        ]
+        data["action_history"] = [
+            {"question_id": h["question_id"], "owner": h["owner"], "due": iso(h["due"]), "status": h["status"],
+             "reason": h["reason"], "ticket": h["ticket"], "changed_by": h["changed_by"],
+             "changed_at": iso(h["changed_at"])}
+            for h in action_history or []
+        ]
+    return data
 
 
 def export_json(
     record: AssessmentDetails, answers: Mapping[str, Answer],
     targets: Mapping[Cell, int] | None = None, history: Sequence[Mapping[str, Any]] | None = None,
+    actions: Mapping[str, Action] | None = None, action_history: Sequence[Mapping[str, Any]] | None = None,
 ) -> str:
-    return json.dumps(export_dict(record, answers, targets, history), indent=2, ensure_ascii=False)
+    return json.dumps(export_dict(record, answers, targets, history, actions, action_history), indent=2,
+                      ensure_ascii=False)
 
 
 def parse_json(raw: bytes, name: str = "<file>") -> ImportedAssessment:
@@ -90,7 +109,8 @@ def parse_json(raw: bytes, name: str = "<file>") -> ImportedAssessment:
 
 def export_backup(dumps: Iterable[AssessmentDump]) -> str:
     """A JSON list of every assessment's export (the format `import` reads, one element each)."""
-    items = [export_dict(d.assessment.details, d.assessment.answers, d.assessment.targets, d.history)
+    items = [export_dict(d.assessment.details, d.assessment.answers, d.assessment.targets, d.history,
+                         d.assessment.actions, d.action_history)
              for d in dumps]
     return json.dumps(items, indent=1, ensure_ascii=False)
 
@@ -248,6 +268,7 @@ class AssessmentFields(_Strict):
     date: Date
     status: Literal["draft", "final"] = "draft"
     questionnaire_hash: Annotated[str, StringConstraints(max_length=64)] | None = None
+    previous_id: Annotated[int, Field(ge=1, le=MAX_DB_INT)] | None = None
 
 
 class AnswerFields(_Strict):
@@ -277,6 +298,32 @@ class HistoryFields(_Strict):
     changed_at: Annotated[dt.datetime, BeforeValidator(_time)]
 
 
+ActionStatus = Literal[ACTION_STATUSES]  # type: ignore[valid-type]
+OptionalDate = Annotated[dt.date | None, BeforeValidator(lambda v: None if v is None else _date(v))]
+
+
+class ActionFields(_Strict):
+    question_id: Name
+    owner: OptionalText = ""
+    due: OptionalDate = None
+    status: ActionStatus = "planned"
+    reason: Note = ""
+    ticket: Note = ""
+    updated_by: OptionalText = ""
+    updated_at: Time = None
+
+
+class ActionHistoryFields(_Strict):
+    question_id: Name
+    owner: OptionalText = ""
+    due: OptionalDate = None
+    status: ActionStatus
+    reason: Note = ""
+    ticket: Note = ""
+    changed_by: OptionalText = ""
+    changed_at: Annotated[dt.datetime, BeforeValidator(_time)]
+
+
 class ExportFile(_Strict):
     """An export, format version 1: what `export_dict` writes."""
 
@@ -288,6 +335,8 @@ class ExportFile(_Strict):
     answers: list[AnswerFields]
     targets: list[TargetFields] = []
     history: list[HistoryFields] = []
+    actions: list[ActionFields] = []
+    action_history: list[ActionHistoryFields] = []
 
 
 def _problems(exc: ValidationError, at: str) -> list[str]:
@@ -340,6 +389,10 @@ def _parse_export(data: Any, name: str, where: str = "") -> ImportedAssessment:
     for i, h in enumerate(export.history):
         if h.question_id not in known:
             errors.append(f"{at}history[{i}].question_id: unknown question {shown(h.question_id)}")
+    actions = _actions(export.actions, known, at, errors)
+    for i, h in enumerate(export.action_history):
+        if h.question_id not in known:
+            errors.append(f"{at}action_history[{i}].question_id: unknown question {shown(h.question_id)}")
     if errors:
         fail(name, errors)
     meta = export.assessment
@@ -348,6 +401,8 @@ def _parse_export(data: Any, name: str, where: str = "") -> ImportedAssessment:
         facilitator=meta.facilitator, assessed_on=meta.date, status=meta.status,
         questionnaire=questionnaire, answers=answers, targets=targets, id=meta.id,
         history=[h.model_dump() for h in export.history],
+        actions=actions, action_history=[h.model_dump() for h in export.action_history],
+        previous_id=meta.previous_id,
     )
 
 
@@ -380,3 +435,23 @@ def _targets(rows: list[TargetFields], q: Questionnaire, at: str, errors: list[s
             errors.append(f"{here}: {row.layer}.{row.dimension} has two targets")
         found[cell] = row.level
     return found
+
+
+def _actions(rows: list[ActionFields], known: set[str], at: str, errors: list[str]) -> list[Action]:
+    seen: dict[str, int] = {}
+    for i, row in enumerate(rows):
+        here = f"{at}actions[{i}]"
+        if row.question_id not in known:
+            errors.append(f"{here}.question_id: unknown question {shown(row.question_id)}")
+        elif row.question_id in seen:
+            errors.append(f"{here}.question_id: {shown(row.question_id)} has two actions "
+                          f"(first at actions[{seen[row.question_id]}])")
+        seen.setdefault(row.question_id, i)
+        if row.status == "dropped" and not row.reason.strip():
+            errors.append(f"{here}.reason: a dropped action needs a reason")
+        try:
+            check_ticket(row.ticket)
+        except ActionError as exc:
+            errors.append(f"{here}.{exc}")
+    return [Action(question_id=r.question_id, owner=r.owner, due=r.due, status=r.status, reason=r.reason,
+                   ticket=r.ticket, updated_by=r.updated_by, updated_at=r.updated_at) for r in rows]

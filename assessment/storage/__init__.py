@@ -11,6 +11,7 @@ The schema is created and upgraded by Alembic migrations (`assessment/migrations
 - `engine.py`: database URLs, `make_engine`, and `StoreBase` (the engine, `open`, `upgrade`, transactions).
 - `errors.py`: StorageError and its kinds (NotFound, ReadOnly, Conflict, VotingClosed, RateLimited).
 - `assessments.py`: departments, assessments, answers (`save_answer`), targets, history, `load`, `dump`.
+- `actions.py`: actions on the roadmap (owner, due date, status, ticket) and their history.
 - `workshops.py`: live workshops, participants, votes and the recorded consensus.
 - `accounts.py`: facilitator accounts and login sessions.
 - `backup.py`: `.db` backup and restore of an SQLite file.
@@ -18,6 +19,7 @@ The schema is created and upgraded by Alembic migrations (`assessment/migrations
 
 from assessment.model import Answer, Assessment, AssessmentDetails, AssessmentDump, check_level, check_status
 from assessment.storage.accounts import Accounts
+from assessment.storage.actions import Actions
 from assessment.storage.assessments import Assessments
 from assessment.storage.backup import Backup
 from assessment.storage.engine import (
@@ -44,6 +46,7 @@ from assessment.storage.errors import (
 from assessment.storage.schema import (
     DEFAULT_LOGIN_HOURS,
     DEFAULT_ORGANISATION,
+    action_history,
     answer_history,
     answers,
     departments,
@@ -60,7 +63,7 @@ from assessment.storage.schema import (
 from assessment.storage.workshops import ParticipantRecord, RoomMember, WorkshopRecord, Workshops
 
 
-class Store(Assessments, Workshops, Accounts, Backup):
+class Store(Assessments, Actions, Workshops, Accounts, Backup):
     """The storage shell: every read and write of assessments goes through here."""
 
 
@@ -82,6 +85,7 @@ __all__ = [
     "Store",
     "VotingClosed",
     "WorkshopRecord",
+    "action_history",
     "answer_history",
     "answers",
     "check_level",

@@ -11,13 +11,17 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, bindparam, func, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from assessment.actions import Action
 from assessment.model import Answer, Assessment, AssessmentDetails, AssessmentDump, check_level, check_status
 from assessment.questionnaire import Questionnaire, from_snapshot, to_snapshot
+from assessment.storage.actions import action_record, insert_actions
 from assessment.storage.backup import Restored, keep_json
 from assessment.storage.engine import StoreBase, _now
 from assessment.storage.errors import Conflict, NotFound, ReadOnly, StorageError
 from assessment.storage.schema import (
     DEFAULT_ORGANISATION,
+    action_history,
+    actions,
     answer_history,
     answers,
     assessments,
@@ -115,6 +119,7 @@ class Assessments(StoreBase):
     def _insert_assessment(
         self, conn: Connection, name: str, department: str, questionnaire: Questionnaire, *,
         organisation: str, facilitator: str, assessed_on: dt.date, status: str, assessment_id: int | None = None,
+        previous_id: int | None = None,
     ) -> int:
         dep_id = self._department_id(conn, organisation.strip() or DEFAULT_ORGANISATION, department)
         given = {} if assessment_id is None else {"id": assessment_id}
@@ -125,7 +130,7 @@ class Assessments(StoreBase):
                 questionnaire_hash=questionnaire.content_hash(),
                 questionnaire_snapshot=to_snapshot(questionnaire),
                 assessed_on=assessed_on, status=status,
-                facilitator=facilitator.strip(), created_at=_now(),
+                facilitator=facilitator.strip(), created_at=_now(), previous_id=previous_id,
             )
         ).inserted_primary_key[0]
 
@@ -147,12 +152,14 @@ class Assessments(StoreBase):
         self, conn: Connection, name: str, department: str, questionnaire: Questionnaire,
         answer_rows: list[Answer], *, organisation: str, facilitator: str, assessed_on: dt.date,
         status: str, target_levels: dict[tuple[str, str], int], history: list[dict[str, Any]],
-        assessment_id: int | None = None,
+        assessment_id: int | None = None, imported: ImportedAssessment | None = None,
     ) -> int:
         now = _now()
         new_id = self._insert_assessment(
             conn, name, department, questionnaire, organisation=organisation, facilitator=facilitator,
             assessed_on=assessed_on, status=status, assessment_id=assessment_id,
+            # which assessment it re-assesses is only known under the old ids, so only a restore keeps it
+            previous_id=imported.previous_id if imported is not None and assessment_id is not None else None,
         )
         if answer_rows:
             conn.execute(answers.insert(), [
@@ -164,15 +171,19 @@ class Assessments(StoreBase):
         _insert_targets(conn, new_id, target_levels)
         if history:
             conn.execute(answer_history.insert(), [{"assessment_id": new_id, **h} for h in history])
+        if imported is not None:
+            insert_actions(conn, new_id, list(imported.actions), imported.action_history)
         return new_id
 
     def add_imported(self, data: ImportedAssessment) -> int:
         """Store a validated import file as a new assessment (one transaction); the new id."""
-        return self.import_assessment(
-            data.name, data.department, data.questionnaire, data.answers,
-            organisation=data.organisation or DEFAULT_ORGANISATION, facilitator=data.facilitator,
-            assessed_on=data.assessed_on, status=data.status, targets=data.targets, history=data.history,
-        )
+        with self._write() as conn:
+            return self._import_one(
+                conn, data.name, data.department, data.questionnaire, data.answers,
+                organisation=data.organisation or DEFAULT_ORGANISATION, facilitator=data.facilitator,
+                assessed_on=data.assessed_on, status=data.status, target_levels=data.targets,
+                history=data.history, imported=data,
+            )
 
     def restore(self, items: list[ImportedAssessment], *, replace: bool = False) -> Restored:
         """Bring back a JSON backup in one transaction: every assessment under its old id, or nothing.
@@ -188,7 +199,7 @@ class Assessments(StoreBase):
                 if conn.dialect.name == "postgresql":
                     # Nobody writes between the backup kept below and the replacement (reads go on).
                     conn.exec_driver_sql("LOCK TABLE organisations, departments, assessments, answers, "
-                                         "answer_history, targets IN EXCLUSIVE MODE")
+                                         "answer_history, targets, actions, action_history IN EXCLUSIVE MODE")
                 held = conn.scalar(select(func.count()).select_from(assessments)) or 0
                 if held and not replace:
                     raise StorageError(f"the database already holds {held} assessment(s); restore into an "
@@ -196,7 +207,8 @@ class Assessments(StoreBase):
                 if held:
                     kept = keep_json(self.engine, self._dump(conn))
                 if replace:
-                    for table in (answer_history, answers, targets, assessments, departments, organisations):
+                    for table in (action_history, actions, answer_history, answers, targets, assessments,
+                                  departments, organisations):
                         conn.execute(table.delete())
                 # Old ids first; then PostgreSQL's sequence (which explicit ids do not move) goes past them,
                 # and assessments that came without an id get fresh ones.
@@ -208,7 +220,7 @@ class Assessments(StoreBase):
                             conn, a.name, a.department, a.questionnaire, a.answers,
                             organisation=a.organisation or DEFAULT_ORGANISATION, facilitator=a.facilitator,
                             assessed_on=a.assessed_on, status=a.status, target_levels=a.targets,
-                            history=a.history, assessment_id=a.id,
+                            history=a.history, assessment_id=a.id, imported=a,
                         )
                     if keep_id and conn.dialect.name == "postgresql":
                         conn.exec_driver_sql("SELECT setval(pg_get_serial_sequence('assessments', 'id'), "
@@ -232,6 +244,7 @@ class Assessments(StoreBase):
             questionnaire_id=row.questionnaire_id, questionnaire_version=row.questionnaire_version,
             questionnaire_hash=row.questionnaire_hash, assessed_on=row.assessed_on, status=row.status,
             facilitator=row.facilitator, created_at=row.created_at, snapshot=row.questionnaire_snapshot,
+            previous_id=row.previous_id,
         )
         # One parse per questionnaire content for the life of the store: assessments taken with the same
         # questionnaire share it (it is never changed after parsing). `questionnaire` is a cached property.
@@ -269,6 +282,8 @@ class Assessments(StoreBase):
 
     def delete_assessment(self, assessment_id: int) -> None:
         with self._write() as conn:
+            conn.execute(action_history.delete().where(action_history.c.assessment_id == assessment_id))
+            conn.execute(actions.delete().where(actions.c.assessment_id == assessment_id))
             conn.execute(answer_history.delete().where(answer_history.c.assessment_id == assessment_id))
             conn.execute(answers.delete().where(answers.c.assessment_id == assessment_id))
             conn.execute(targets.delete().where(targets.c.assessment_id == assessment_id))
@@ -278,7 +293,8 @@ class Assessments(StoreBase):
     def duplicate_assessment(
         self, assessment_id: int, name: str, *, assessed_on: dt.date | None = None, copy_answers: bool = False,
     ) -> int:
-        """Re-assess later: a new draft on the same questionnaire snapshot, department and targets.
+        """Re-assess later: a new draft on the same questionnaire snapshot, department, targets and actions,
+        which remembers the assessment it re-assesses (`previous_id`, for the follow-through).
 
         With `copy_answers`, the previous answers (levels, notes, evidence) are the starting point.
         """
@@ -288,8 +304,10 @@ class Assessments(StoreBase):
             new_id = self._insert_assessment(
                 conn, name.strip() or f"{src.name} (copy)", src.department, src.questionnaire,
                 organisation=src.organisation, facilitator=src.facilitator,
-                assessed_on=assessed_on or dt.date.today(), status="draft",
+                assessed_on=assessed_on or dt.date.today(), status="draft", previous_id=assessment_id,
             )
+            carried = conn.execute(select(actions).where(actions.c.assessment_id == assessment_id)).all()
+            insert_actions(conn, new_id, [action_record(r) for r in carried])
             rows = conn.execute(select(targets).where(targets.c.assessment_id == assessment_id)).all()
             _insert_targets(conn, new_id, {(r.layer, r.dimension): r.level for r in rows})
             if copy_answers:
@@ -424,7 +442,7 @@ class Assessments(StoreBase):
         return self.load_many([assessment_id])[0]
 
     def load_many(self, assessment_ids: Sequence[int]) -> list[Assessment]:
-        """Assessments whole, in the order asked (an id asked twice comes twice), in four queries
+        """Assessments whole, in the order asked (an id asked twice comes twice), in five queries
         however many they are.
 
         A questionnaire snapshot shared by several assessments is parsed once. An id that does not
@@ -454,11 +472,15 @@ class Assessments(StoreBase):
                 .order_by(votes.c.question_id, votes.c.choice, votes.c.comment)
             ):
                 cast[r.assessment_id].setdefault(r.question_id, []).append(Vote(r.question_id, r.choice, r.comment))
+            taken: dict[int, dict[str, Action]] = {i: {} for i in ids}
+            for r in conn.execute(select(actions).where(actions.c.assessment_id.in_(ids))
+                                  .order_by(actions.c.assessment_id, actions.c.question_id)):
+                taken[r.assessment_id][r.question_id] = action_record(r)
         whole = {}
         for i in ids:
             details = self._record(rows[i])
             whole[i] = Assessment(details, details.questionnaire, found[i], goals[i],
-                                  {qid: tuple(v) for qid, v in cast[i].items()})
+                                  {qid: tuple(v) for qid, v in cast[i].items()}, taken[i])
         return [whole[i] for i in asked]
 
     def history(self, assessment_id: int) -> list[dict[str, Any]]:
@@ -498,7 +520,16 @@ class Assessments(StoreBase):
             row = dict(r._mapping)
             del row["id"]
             changes[row.pop("assessment_id")].append(row)
-        return [AssessmentDump(Assessment(r, r.questionnaire, found[r.id], goals[r.id]), changes[r.id])
+        taken: dict[int, dict[str, Action]] = {r.id: {} for r in records}
+        for r in conn.execute(select(actions).order_by(actions.c.assessment_id, actions.c.question_id)):
+            taken[r.assessment_id][r.question_id] = action_record(r)
+        action_changes: dict[int, list[dict[str, Any]]] = {r.id: [] for r in records}
+        for r in conn.execute(select(action_history).order_by(action_history.c.id)):
+            row = dict(r._mapping)
+            del row["id"]
+            action_changes[row.pop("assessment_id")].append(row)
+        return [AssessmentDump(Assessment(r, r.questionnaire, found[r.id], goals[r.id], actions=taken[r.id]),
+                               changes[r.id], action_changes[r.id])
                 for r in records]
 
 

@@ -48,6 +48,7 @@ assessments = Table(
     Column("status", String(20), nullable=False, server_default="draft"),
     Column("facilitator", String(200), nullable=False, server_default=""),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("previous_id", Integer, nullable=True),  # migration 0006: the assessment it re-assesses (no FK)
 )
 
 answers = Table(
@@ -181,6 +182,37 @@ login_attempts = Table(
     Column("attempted_at", DateTime(timezone=True), nullable=False, index=True),
     Index("ix_login_attempts_account_time", "account", "attempted_at"),
     Index("ix_login_attempts_client_time", "client_key", "attempted_at"),
+)
+
+# Actions on the roadmap (migration 0006): one row per question someone edited (the others keep the default
+# action, assessment/actions.py), and a history row with the new state for every change.
+actions = Table(
+    "actions", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("assessment_id", ForeignKey("assessments.id", ondelete="CASCADE"), nullable=False),
+    Column("question_id", String(200), nullable=False),
+    Column("owner", String(200), nullable=False, server_default=""),
+    Column("due", Date, nullable=True),  # None: from the roadmap phase
+    Column("status", String(20), nullable=False, server_default="planned"),
+    Column("reason", Text, nullable=False, server_default=""),
+    Column("ticket", Text, nullable=False, server_default=""),
+    Column("updated_by", String(200), nullable=False, server_default=""),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("assessment_id", "question_id", name="uq_action_question"),
+)
+
+action_history = Table(
+    "action_history", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("assessment_id", ForeignKey("assessments.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("question_id", String(200), nullable=False),
+    Column("owner", String(200), nullable=False, server_default=""),
+    Column("due", Date, nullable=True),
+    Column("status", String(20), nullable=False),
+    Column("reason", Text, nullable=False, server_default=""),
+    Column("ticket", Text, nullable=False, server_default=""),
+    Column("changed_by", String(200), nullable=False, server_default=""),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
 )
 
 DEFAULT_ORGANISATION = "My organisation"
