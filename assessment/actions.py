@@ -143,8 +143,8 @@ def change(
     reason: str | None = None, ticket: str | None = None, by: str = "", at: dt.datetime | None = None,
 ) -> Action:
     """`current` with the given fields changed (None or unset: unchanged; `due=None` resets the due date to
-    the phase's), checked: a known status reached by an allowed transition, a reason when dropped, an
-    http(s) ticket. Raises ActionError naming the first field at fault."""
+    the phase's) by `by` at `at`, checked: a known status reached by an allowed transition, a reason when
+    dropped, an http(s) ticket. Raises ActionError naming the first field at fault."""
     new_status = current.status if status is None else check_status(status)
     if new_status != current.status and new_status not in TRANSITIONS[current.status]:
         allowed = ", ".join(s for s in STATUSES if s in TRANSITIONS[current.status])
@@ -165,7 +165,7 @@ def change(
         due=current.due if due is _UNSET else due,
         status=new_status, reason=new_reason,
         ticket=current.ticket if ticket is None else check_ticket(_text("ticket", ticket, MAX_TEXT)),
-        updated_by=by or current.updated_by, updated_at=at or current.updated_at,
+        updated_by=by, updated_at=at or current.updated_at,
     )
 
 

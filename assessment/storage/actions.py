@@ -14,7 +14,7 @@ from sqlalchemy import Connection, select
 from sqlalchemy.exc import IntegrityError
 
 from assessment.actions import Action, ActionError, change
-from assessment.storage.engine import StoreBase, _now
+from assessment.storage.engine import StoreBase, _aware, _now
 from assessment.storage.errors import NotFound, StorageError
 from assessment.storage.schema import action_history, actions, assessments
 
@@ -24,7 +24,7 @@ _UNSET: Any = object()
 
 def action_record(r: Any) -> Action:
     return Action(question_id=r.question_id, owner=r.owner, due=r.due, status=r.status, reason=r.reason,
-                  ticket=r.ticket, updated_by=r.updated_by, updated_at=r.updated_at)
+                  ticket=r.ticket, updated_by=r.updated_by, updated_at=_aware(r.updated_at))
 
 
 def insert_actions(conn: Connection, assessment_id: int, rows: list[Action],
