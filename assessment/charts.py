@@ -14,6 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
+from assessment.present import fmt
 from assessment.questionnaire import MAX_LEVEL
 
 # Okabe–Ito: distinguishable with the common colour-vision deficiencies and in greyscale pairs.
@@ -188,6 +189,7 @@ def vote_distribution(summary: Mapping[str, Any], *, title: str = "", height: in
 
 PHASE_SPANS = {"now": (0, 3), "next": (3, 6), "later": (6, 12)}
 PHASE_COLOURS = {"now": PALETTE[5], "next": PALETTE[1], "later": PALETTE[4]}
+PHASE_NAMES_SHORT = {"now": "Now", "next": "Next", "later": "Later"}
 
 
 def roadmap_timeline(items: Sequence[dict], *, title: str = "", height: int | None = None) -> go.Figure:
@@ -201,8 +203,11 @@ def roadmap_timeline(items: Sequence[dict], *, title: str = "", height: int | No
             continue
         fig.add_trace(go.Bar(
             y=[text_label(i["label"]) for i in part], x=[end - start] * len(part), base=[start] * len(part),
-            orientation="h", name={"now": "Now", "next": "Next", "later": "Later"}[phase],
+            orientation="h", name=PHASE_NAMES_SHORT[phase],
             marker_color=PHASE_COLOURS[phase],
+            # the phase is written on its bars too: the colour is never the only sign of it
+            text=[PHASE_NAMES_SHORT[phase]] * len(part), textposition="inside", insidetextanchor="middle",
+            textfont={"color": "#000000"},
             hovertext=["<br>".join(_labels(i.get("hover", i["label"]).split("\n"))) for i in part],
             hovertemplate="%{hovertext}<extra></extra>",
         ))
@@ -235,3 +240,173 @@ def trend_lines(dates: Sequence[str], series: dict[str, Sequence[float | None]],
     fig.update_xaxes(type="category", range=[-0.3, len(dates) - 0.7])  # room between the first point and the axis
     return _layout(fig, title=title, height=height,
                    legend={"orientation": "h", "y": -0.2, "x": 0.5, "xanchor": "center"})
+
+
+# --- text alternatives: a one-sentence summary and the data as a table, beside each builder ----------
+# A screen reader, a colour-blind reader and a printed page in greyscale get the same facts the picture
+# shows: the app puts the sentence under the chart with the table one click away, the PDF makes the
+# sentence the chart's alternative text (a tagged PDF's Figure /Alt). Texts are returned as given
+# (no Plotly escaping): callers escape for where they show them (present.plain, Jinja's autoescape).
+
+
+def _scored(values: Sequence[float | None]) -> list[float | None]:
+    return [None if v is None or pd.isna(v) else float(v) for v in values]
+
+
+def _names(items: Sequence[object]) -> str:
+    """'A', 'A and B', 'A, B and C'."""
+    words = [str(i) for i in items]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1] if words else ""
+
+
+def describe_radar(labels: Sequence[str], series: Mapping[str, Sequence[float | None]], *,
+                   target: Sequence[float] | None = None) -> str:
+    """One sentence for a radar: the range of one series against its target, or the series' means."""
+    labels = [str(x) for x in labels]
+    if len(series) == 1:
+        name, raw = next(iter(series.items()))
+        values = _scored(raw)
+        scored = [(v, lbl) for v, lbl in zip(values, labels, strict=True) if v is not None]
+        if not scored:
+            return f"Radar of {len(labels)} dimensions: none is scored yet."
+        high, low = max(scored, key=lambda p: p[0]), min(scored, key=lambda p: p[0])
+        text = (f"Radar of {len(labels)} dimensions: {name} scores range from {fmt(low[0])} ({low[1]}) "
+                f"to {fmt(high[0])} ({high[1]}) out of {MAX_LEVEL}")
+        if target is not None:
+            below = sum(1 for v, t in zip(values, target, strict=True) if v is not None and v < t)
+            text += f"; {below} of {len(scored)} scored dimensions are below target"
+        return text + "."
+    means = {name: _mean(_scored(raw)) for name, raw in series.items()}
+    ranked = sorted(((m, n) for n, m in means.items() if m is not None), reverse=True)
+    text = f"Radar of {len(labels)} dimensions overlaying {_names(list(series))}"
+    if len(ranked) >= 2:
+        text += (f": {ranked[0][1]} has the highest mean score ({fmt(ranked[0][0])}), "
+                 f"{ranked[-1][1]} the lowest ({fmt(ranked[-1][0])})")
+    return text + "."
+
+
+def _mean(values: Sequence[float | None]) -> float | None:
+    scored = [v for v in values if v is not None]
+    return sum(scored) / len(scored) if scored else None
+
+
+def radar_table(labels: Sequence[str], series: Mapping[str, Sequence[float | None]], *,
+                target: Sequence[float] | None = None) -> pd.DataFrame:
+    """A radar's data: one row per dimension, one column per series (and the target)."""
+    table = pd.DataFrame({"Dimension": [str(x) for x in labels]})
+    for name, raw in series.items():
+        table[str(name)] = [fmt(v) for v in _scored(raw)]
+    if target is not None:
+        table["Target"] = [f"{t:g}" for t in target]
+    return table
+
+
+def describe_heatmap(rows: Sequence[str], columns: Sequence[str],
+                     values: Sequence[Sequence[float | None]]) -> str:
+    """One sentence for a heatmap: its size, its highest and lowest cells, the cells without a score."""
+    cells = [(v, str(r), str(c)) for r, row in zip(rows, values, strict=True)
+             for c, v in zip(columns, _scored(row), strict=True)]
+    scored = [cell for cell in cells if cell[0] is not None]
+    text = f"Heatmap of {len(rows)} × {len(columns)} scores"
+    if scored:
+        high, low = max(scored, key=lambda x: x[0]), min(scored, key=lambda x: x[0])
+        text += (f", each written in its cell: the highest is {fmt(high[0])} ({high[1]}, {high[2]}), "
+                 f"the lowest {fmt(low[0])} ({low[1]}, {low[2]})")
+    missing = len(cells) - len(scored)
+    if missing:
+        text += f"; {missing} not scored"
+    return text + "."
+
+
+def heatmap_table(rows: Sequence[str], columns: Sequence[str],
+                  values: Sequence[Sequence[float | None]]) -> pd.DataFrame:
+    """A heatmap's data: its rows and columns, every cell's score written."""
+    return pd.DataFrame([[fmt(v) for v in _scored(row)] for row in values],
+                        index=pd.Index([str(r) for r in rows], name=""), columns=[str(c) for c in columns])
+
+
+def describe_gap_bars(labels: Sequence[str], current: Sequence[float | None], target: Sequence[float]) -> str:
+    """One sentence for a gap chart: how many dimensions are below target and the largest gap."""
+    gaps = [(t - v, str(lbl), v, t) for lbl, v, t in zip(labels, _scored(current), target, strict=True)
+            if v is not None and v < t]
+    if not gaps:
+        return f"Bars of {len(labels)} dimensions: every scored dimension is at or above its target."
+    gap, label, score, goal = max(gaps, key=lambda g: g[0])
+    return (f"Bars of {len(labels)} dimensions: {len(gaps)} are below target; the largest gap is {label}, "
+            f"at {fmt(score)} against a target of {goal:g}.")
+
+
+def gap_table(labels: Sequence[str], current: Sequence[float | None], target: Sequence[float]) -> pd.DataFrame:
+    """A gap chart's data: current, target and gap per dimension."""
+    scored = _scored(current)
+    return pd.DataFrame({"Dimension": [str(x) for x in labels], "Current": [fmt(v) for v in scored],
+                         "Target": [f"{t:g}" for t in target],
+                         "Gap": [fmt(max(t - v, 0.0)) if v is not None else "–"
+                                 for v, t in zip(scored, target, strict=True)]})
+
+
+def describe_votes(summary: Mapping[str, Any]) -> str:
+    """One sentence for a vote distribution: the counts, the median, the range and a disagreement."""
+    if not summary.get("votes"):
+        return "No votes yet."
+    counts = [f"{summary['labels'][c]} {n}" for c, n in summary["distribution"].items() if n]
+    text = f"{summary['votes']} votes: {', '.join(counts)}"
+    if summary.get("median") is not None:
+        text += f"; median {summary['median']:g}, range {summary['low']}–{summary['high']}"
+    if summary.get("disagreement"):
+        text += "; the room disagrees (a range of two levels or more)"
+    return text + "."
+
+
+def votes_table(summary: Mapping[str, Any]) -> pd.DataFrame:
+    """A vote distribution's data: votes per choice."""
+    return pd.DataFrame({"Choice": [summary["labels"][c] for c in summary["distribution"]],
+                         "Votes": list(summary["distribution"].values())})
+
+
+PHASE_LABELS = {"now": "Now (months 0–3)", "next": "Next (months 3–6)", "later": "Later (months 6–12)"}
+
+
+def describe_timeline(items: Sequence[dict]) -> str:
+    """One sentence for the roadmap timeline: how many steps fall in each phase."""
+    counts = {p: sum(1 for i in items if i["phase"] == p) for p in PHASE_SPANS}
+    total = sum(counts.values())
+    if not total:
+        return "Roadmap timeline: no step is planned."
+    return (f"Roadmap timeline of {total} steps: "
+            + ", ".join(f"{n} in {PHASE_LABELS[p]}" for p, n in counts.items()) + ".")
+
+
+def timeline_table(items: Sequence[dict]) -> pd.DataFrame:
+    """The timeline's data: one row per step with its phase and months."""
+    shown = [i for i in items if i["phase"] in PHASE_SPANS]
+    return pd.DataFrame({"Phase": [PHASE_LABELS[i["phase"]] for i in shown],
+                         "Step": [str(i["label"]) for i in shown]})
+
+
+def describe_trend(dates: Sequence[str], series: Mapping[str, Sequence[float | None]]) -> str:
+    """One sentence for trend lines: how many series over which dates, the largest rise and fall."""
+    dates = [str(d) for d in dates]
+    text = f"Lines of {len(series)} dimensions over {len(dates)} assessments"
+    if len(dates) > 1:
+        text += f" from {dates[0]} to {dates[-1]}"
+    changes = []
+    for name, raw in series.items():
+        scored = [v for v in _scored(raw) if v is not None]
+        if len(scored) >= 2:
+            changes.append((scored[-1] - scored[0], str(name)))
+    if changes:
+        up, down = max(changes), min(changes)
+        if up[0] > 0:
+            text += f"; {up[1]} rose most ({fmt(up[0], signed=True)})"
+        if down[0] < 0:
+            text += f"; {down[1]} fell most ({fmt(down[0], signed=True)})"
+        if up[0] <= 0 and down[0] >= 0:
+            text += "; no score changed"
+    return text + "."
+
+
+def trend_table(dates: Sequence[str], series: Mapping[str, Sequence[float | None]]) -> pd.DataFrame:
+    """Trend lines' data: one row per date, one column per series."""
+    return pd.DataFrame({str(name): [fmt(v) for v in _scored(raw)] for name, raw in series.items()},
+                        index=pd.Index([str(d) for d in dates], name="Date"))

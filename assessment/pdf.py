@@ -23,6 +23,7 @@ TEMPLATES = Path(__file__).resolve().parent / "report_templates"  # package data
 ASSET_SCHEME = "report-chart:"
 PAPER_SIZES = {"a4": "A4", "letter": "letter"}
 CHART_TIMEOUT = 60  # seconds to wait for one chart
+PDF_VARIANT = "pdf/ua-1"  # tagged for accessibility: structure tree, language, title, figures' alt text
 
 
 @cache
@@ -129,14 +130,20 @@ def gc_paused() -> Iterator[None]:
             gc.collect(1)  # the render's objects are all still in the young generations
 
 
-def html_to_pdf(html: str, fetcher: RefusingFetcher | None = None, *, paper: str = "A4") -> bytes:
-    """Render HTML to PDF with our stylesheet, the paper size, and a fetcher that loads no URL."""
+def html_to_pdf(html: str, fetcher: RefusingFetcher | None = None, *, paper: str = "A4", tagged: bool = True) -> bytes:
+    """Render HTML to PDF with our stylesheet, the paper size, and a fetcher that loads no URL.
+
+    `tagged` (the default) writes PDF/UA-1 (`PDF_VARIANT`): a structure tree a screen reader walks —
+    headings, tables with their header cells, every chart a Figure with its alternative text — in the
+    HTML's reading order, with the document's language and title; headings also become bookmarks.
+    `tagged=False` is kept to measure what tagging costs (benchmarks/bench_report.py).
+    """
     import weasyprint
 
     url_fetcher = (fetcher or RefusingFetcher()).build()
     stylesheets = _parsed_css(paper_size(paper))
     with gc_paused():
         return weasyprint.HTML(string=html, url_fetcher=url_fetcher, base_url=None).write_pdf(
-            stylesheets=stylesheets, font_config=_font_config())
+            stylesheets=stylesheets, font_config=_font_config(), pdf_variant=PDF_VARIANT if tagged else None)
 
 

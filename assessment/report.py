@@ -84,12 +84,14 @@ def submit_charts(figures: Mapping[str, Any]) -> dict[str, Future]:
     return {key: svg.submit_svg(fig, width=CHART_WIDTH, lean=True) for key, fig in figures.items()}
 
 
-def render_pdf(context: dict[str, Any], template: str, *, paper: str = "A4") -> bytes:
-    """Queue the context's figures, render the HTML, lay it out; a chart that failed fails the report."""
+def render_pdf(context: dict[str, Any], template: str, *, paper: str = "A4", tagged: bool = True) -> bytes:
+    """Queue the context's figures, render the HTML, lay it out; a chart that failed fails the report.
+
+    Tagged PDF/UA-1 by default (`pdf.html_to_pdf`); each chart's alternative text is `context["alts"]`."""
     size = paper_size(paper)
     futures = submit_charts(context["figures"])
     fetcher = RefusingFetcher(assets=futures)
-    pdf = html_to_pdf(render_html(context, template), fetcher, paper=size)
+    pdf = html_to_pdf(render_html(context, template), fetcher, paper=size, tagged=tagged)
     for fut in futures.values():
         fut.result(timeout=CHART_TIMEOUT)  # re-raises the drawing error WeasyPrint only logged
     return pdf
@@ -176,6 +178,7 @@ def build_context(result: Analysis) -> dict[str, Any]:
     below = {(r.layer, r.dimension): r for r in analysis.dimensions.itertuples()}
     layer_gap = {r.layer: r for r in analysis.layers.itertuples()}
     figures: dict[str, Any] = {}
+    alts: dict[str, str] = {}  # each chart's one-sentence summary: its alternative text in the PDF
     layer_questions = dict(tuple(analysis.questions.groupby("layer", sort=False)))
 
     layers = []
@@ -190,6 +193,9 @@ def build_context(result: Analysis) -> dict[str, Any]:
         figures[f"radar-{layer.id}"] = charts.radar(labels, {"Current": list(rows["score"])}, target=goal,
                                                     height=480)
         figures[f"gaps-{layer.id}"] = charts.gap_bars(labels, list(rows["score"]), goal, height=80 + 32 * len(labels))
+        alts[f"radar-{layer.id}"] = f"{layer.name}: " + charts.describe_radar(
+            labels, {"Current": list(rows["score"])}, target=goal)
+        alts[f"gaps-{layer.id}"] = f"{layer.name}: " + charts.describe_gap_bars(labels, list(rows["score"]), goal)
         gap_row = layer_gap.get(layer.id)
         layers.append({
             "id": layer.id, "anchor": f"layer-{layer.id}", "name": layer.name, "description": layer.description,
@@ -224,6 +230,7 @@ def build_context(result: Analysis) -> dict[str, Any]:
             for rank, i in enumerate(items, 1)]})
     if any(p["count"] for p in phases):
         figures["roadmap"] = charts.roadmap_timeline(charts.timeline_items(roadmap.items))
+        alts["roadmap"] = charts.describe_timeline(charts.timeline_items(roadmap.items))
 
     framework = nist_ai_rmf()
     rows = crosswalk_rows([q])
@@ -285,7 +292,7 @@ def build_context(result: Analysis) -> dict[str, Any]:
         "nist": nist, "framework": framework.title,
         "appendix": appendix,
         "levels": _glossary(),
-        "figures": figures,
+        "figures": figures, "alts": alts,
     }
 
 
@@ -326,10 +333,12 @@ def _score_summary(s: Any) -> dict[str, Any]:
             "layers": {r.layer: fmt(r.score) for r in s.layers.itertuples()}}
 
 
-def _matrix_parts(c: Comparison, rows: list[dict[str, Any]], figures: dict[str, Any]) -> dict[str, Any]:
+def _matrix_parts(c: Comparison, rows: list[dict[str, Any]], figures: dict[str, Any],
+                  alts: dict[str, str]) -> dict[str, Any]:
     """What the comparison and trend reports share: column groups, questions left out, glossary, charts."""
     return {"chunks": _chunks(len(rows), MATRIX_COLUMNS), "left_out": c.left_out,
-            "shared_questions": len(c.questionnaire.questions), "levels": _glossary(), "figures": figures}
+            "shared_questions": len(c.questionnaire.questions), "levels": _glossary(), "figures": figures,
+            "alts": alts}
 
 
 def comparison_context(entries: Sequence[Assessment]) -> dict[str, Any]:
@@ -347,6 +356,8 @@ def comparison_context(entries: Sequence[Assessment]) -> dict[str, Any]:
         "radar": charts.radar(names, dict(zip(labels, matrix, strict=True)), colours=colours, height=480),
         "heatmap": charts.heatmap(labels, names, matrix),
     }
+    alts = {"radar": charts.describe_radar(names, dict(zip(labels, matrix, strict=True))),
+            "heatmap": charts.describe_heatmap(labels, names, matrix)}
     rows = []
     for r in c.assessments.itertuples():
         entry = by_id[r.id]
@@ -379,7 +390,7 @@ def comparison_context(entries: Sequence[Assessment]) -> dict[str, Any]:
         "extremes": [{"dimension": e["dimension_name"], "strongest": e["strongest"] or "–",
                       "strongest_score": fmt(e["strongest_score"]), "weakest": e["weakest"] or "–",
                       "weakest_score": fmt(e["weakest_score"])} for e in c.extremes.to_dict(orient="records")],
-        **_matrix_parts(c, rows, figures),
+        **_matrix_parts(c, rows, figures, alts),
     }
 
 
@@ -412,6 +423,9 @@ def trend_context(entries: Sequence[Assessment]) -> dict[str, Any]:
                               {lbl: [t.scores.at[lbl, d.id] for d in dims] for lbl in shown},
                               colours=dict(zip(shown, charts.PALETTE, strict=False)), height=440),
     }
+    alts = {"trend": charts.describe_trend(labels, {d.name: list(t.scores[d.id]) for d in dims}),
+            "radar": charts.describe_radar([d.name for d in dims],
+                                           {lbl: [t.scores.at[lbl, d.id] for d in dims] for lbl in shown})}
     toc = [("over-time", "Scores over time", False), ("dimensions", "Dimension scores", False),
            ("changes", "Change between consecutive assessments", True), ("glossary", "Level glossary", False)]
     organisations = sorted({e.organisation for e in by_id.values()})
@@ -431,7 +445,7 @@ def trend_context(entries: Sequence[Assessment]) -> dict[str, Any]:
         "changes": [{"between": k, "deltas": [fmt(row[d.id], signed=True) for d in dims]}
                     for k, row in t.changes.iterrows()],
         "change_chunks": _chunks(len(t.changes), MATRIX_COLUMNS - 1),
-        **_matrix_parts(c, rows, figures),
+        **_matrix_parts(c, rows, figures, alts),
     }
 
 
