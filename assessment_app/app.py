@@ -3,6 +3,7 @@
 import streamlit as st
 
 from assessment.present import plain
+from assessment_app import downloads
 from assessment_app.app_pages.shared import (
     APP_ICON,
     check_settings,
@@ -15,6 +16,7 @@ from assessment_app.app_pages.shared import (
 )
 
 st.set_page_config(page_title="AI Ops Maturity", page_icon=APP_ICON, layout="wide")
+downloads.install()  # a download built on click survives other sessions' runs (see downloads.py)
 check_settings()  # a bad setting stops the app here, one line per bad value
 
 # A participant (a join link, a participant token, or after a reload the participant cookie) reaches the
