@@ -276,15 +276,29 @@ def gaps_(assessment_id: AssessmentId, as_json: AsJson = False) -> None:
 @friendly
 def roadmap_(
     assessment_id: AssessmentId,
+    assignments: Annotated[list[str] | None, typer.Argument(
+        metavar="[FIELD=VALUE]...", help="With --set: owner=NAME due=YYYY-MM-DD (empty: from the phase) "
+        "status=planned|in_progress|done|dropped reason=TEXT (needed to drop) ticket=https://…")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable roadmap: keys now, next, later.")] = False,
     capacity: Annotated[int, typer.Option("--capacity", min=0, help="Items per phase.")] = 5,
+    set_question: Annotated[str | None, typer.Option(
+        "--set", metavar="QUESTION", help="Change the action on this question (id, see `gaps`).")] = None,
+    by: Annotated[str, typer.Option("--by", help="Who makes the change (kept in the action's history).")] = "",
 ) -> None:
-    """Roadmap of next-level recommendations: Now (0–3 months), Next (3–6), Later (6–12), then backlog.
+    """Roadmap of next-level recommendations: Now (0–3 months), Next (3–6), Later (6–12), then backlog;
+    with --set, change one question's action (owner, due date, status, reason, ticket).
 
     Example: python -m assessment roadmap 1 --capacity 8 --json
+
+    Example: python -m assessment roadmap 1 --set mlops.data.versioning owner=Ada due=2027-03-31 status=in_progress
     """
     from assessment.roadmap import PHASE_NAMES
 
+    if set_question is not None:
+        _set_action(assessment_id, set_question, assignments or [], by)
+        return
+    if assignments:
+        raise UserError(f"{assignments[0]!r}: field=value pairs go with --set QUESTION")
     plan = _analysed(assessment_id, as_json, "roadmap", capacity)
     for phase, items in plan.by_phase().items():
         if not items and phase == "backlog":
@@ -293,6 +307,59 @@ def roadmap_(
         for i in items:
             typer.echo(f"  [{i.priority}] {i.question_id}: level {i.from_level} → {i.to_level}: {i.recommendation}")
             typer.echo(f"      {i.reason}")
+
+
+def _set_action(assessment_id: str, question: str, assignments: list[str], by: str) -> None:
+    """`roadmap ID --set QUESTION field=value…`: change one action; print it as stored."""
+    from assessment.actions import ActionError, parse_assignments
+
+    try:
+        changes = parse_assignments(assignments)
+    except ActionError as exc:
+        raise UserError(str(exc)) from None
+    saved = _store().set_action(_parse_id(assessment_id), question.strip(), changed_by=by.strip(), **changes)
+    due = saved.due.isoformat() if saved.due else "from the phase"
+    typer.echo(f"{saved.question_id}: {saved.status_name.lower()}, owner {saved.owner or '(none)'}, due {due}"
+               + (f", dropped: {saved.reason}" if saved.reason else "")
+               + (f", ticket {saved.ticket}" if saved.ticket else ""))
+
+
+@app.command("actions")
+@friendly
+def actions_(
+    assessment_id: AssessmentId,
+    fmt: Annotated[str, typer.Option("--format", help="jira (CSV for Jira's importer), github (CSV for GitHub "
+                                     "issues), ics (calendar of due dates) or json.")] = "json",
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="File (default: stdout).")] = None,
+) -> None:
+    """The roadmap's actions (owner, due date, status, ticket) for the team's tracker or calendar.
+
+    Example: python -m assessment actions 1 --format jira -o actions.csv
+    """
+    import datetime as dt
+
+    from assessment.actions import action_plan, progress
+    from assessment.analysis import analyse
+    from assessment.exchange import tracker
+
+    fmt = fmt.strip().lower()
+    if fmt not in ("jira", "github", "ics", "json"):
+        raise UserError(f"--format: unknown format {fmt!r}; choose jira, github, ics or json")
+    record = _store().load(_parse_id(assessment_id))
+    plan = action_plan(analyse(record), dt.date.today())
+    link = tracker.assessment_link(settings.settings().public_url, record.id)
+    if fmt == "json":
+        data = json.dumps({"assessment": record.details.summary(), "link": link or None,
+                           "progress": progress(plan).as_dict(), "actions": [p.as_dict() for p in plan]},
+                          indent=2, ensure_ascii=False).encode("utf-8")
+    else:
+        data = tracker.tracker_file(fmt, plan, record.details, link)
+    if output is None:
+        text = data.decode("utf-8-sig")
+        typer.echo(text, nl=not text.endswith("\n"))
+        return
+    output.write_bytes(data)
+    typer.echo(f"wrote {output} ({len(plan)} actions)")
 
 
 @app.command("compare")
@@ -468,7 +535,8 @@ def export(
     store = _store()
     record = store.get_assessment(_parse_id(assessment_id))
     data = exchange.export_as(fmt, record, store.answers(record.id), store.targets(record.id),
-                              store.history(record.id))
+                              store.history(record.id), actions=store.actions(record.id),
+                              action_history=store.action_history(record.id))
     if output is None:
         text = data.decode("utf-8-sig")
         typer.echo(text, nl=not text.endswith("\n"))
