@@ -7,7 +7,9 @@
   row (rows are sorted by department, then date).
 - Assessments taken on different questionnaire versions are compared on the question ids they all
   share, with the layer, dimension and weights of the newest assessment's version; the ids left out
-  are named in `left_out`.
+  are named in `left_out`. An id map (`questionnaires/id-map-*.yaml`) carries a renamed question's
+  answers over to its new id, and `changes` names every question that changed between the versions:
+  added, removed, merged, renamed, replaced (left out, except renamed) and reworded (still compared).
 - Trend: one department's assessments in date order, with the change per dimension between
   consecutive dates.
 Pure functions: no database, no files, no Streamlit.
@@ -19,17 +21,163 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from assessment.model import Assessment
-from assessment.questionnaire import Questionnaire
+from assessment.questionnaire import Questionnaire, parse_yaml
 from assessment.scoring import answers_frame, dimension_scores, overall_dimension_scores
 
 
 def _num(x: Any) -> float | None:
     return None if x is None or (isinstance(x, float) and math.isnan(x)) else round(float(x), 3)
+
+
+# --- question ids across questionnaire versions ----------------------------------------------------
+
+ChangeKind = Literal["added", "removed", "merged", "renamed", "replaced", "reworded"]
+
+
+class IdChange(BaseModel):
+    """One question's fate from one questionnaire version to the next (see `questionnaires/id-map-*.yaml`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    change: ChangeKind
+    id: str | None = None  # in the older version
+    new_id: str | None = None  # in the newer version
+    reason: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _ids_fit_the_change(self) -> IdChange:
+        needs_old = self.change != "added"
+        needs_new = self.change in ("added", "merged", "renamed", "replaced")
+        if needs_old != (self.id is not None):
+            raise ValueError(f"a {self.change} question {'needs' if needs_old else 'has no'} `id`")
+        if needs_new != (self.new_id is not None):
+            raise ValueError(f"a {self.change} question {'needs' if needs_new else 'has no'} `new_id`")
+        return self
+
+
+class IdMap(BaseModel):
+    """How question ids changed from one questionnaire version to the next."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    kind: Literal["id-map"]
+    from_version: str = Field(alias="from")
+    to_version: str = Field(alias="to")
+    changes: list[IdChange]
+
+
+def parse_id_map(text: str, name: str) -> IdMap:
+    """Validate an id map's YAML text (`assessment/questionnaires/id-map-*.yaml`)."""
+    return IdMap.model_validate(parse_yaml(text, name))
+
+
+@dataclass(frozen=True)
+class QuestionChange:
+    """A question that changed between the compared versions, as named in a comparison."""
+
+    id: str  # the id the change is about: the old id, or the new one for an added question
+    change: ChangeKind
+    new_id: str | None
+    reason: str
+    compared: bool  # whether its answers count in the comparison
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "change": self.change, "new_id": self.new_id, "reason": self.reason,
+                "compared": self.compared}
+
+    def __str__(self) -> str:
+        target = f" → {self.new_id}" if self.new_id and self.new_id != self.id else ""
+        return f"{self.id}{target} ({self.change}): {self.reason}"
+
+
+@dataclass(frozen=True)
+class Reconciled:
+    """Versions brought onto the newest one: the shared questionnaire, renames per version, what changed."""
+
+    questionnaire: Questionnaire
+    left_out: list[str]
+    renames: dict[int, dict[str, str]]  # id(version) → old id → new id
+    changes: list[QuestionChange]
+
+
+def _scored_content(q: Any) -> tuple[str, tuple[str, ...], str]:
+    """What an answer depends on: the question, its levels and its N/A rule."""
+    return (" ".join(q.text.split()), tuple(" ".join(x.split()) for x in q.levels), q.not_applicable_when)
+
+
+def reconcile(versions: Sequence[Questionnaire], id_maps: Sequence[IdMap] = ()) -> Reconciled:
+    """The last version (pass the newest last) cut down to the questions every version has, once renamed
+    ids are mapped onto the newest ones; the ids left out; and the questions that changed."""
+    if not versions:
+        raise ValueError("nothing to compare: give at least one assessment")
+    base = versions[-1]
+    distinct = list({id(v): v for v in versions}.values())
+    if all(v == base for v in distinct):
+        return Reconciled(base, [], {}, [])
+    base_ids = {x.id for x in base.questions}
+    entries = [c for m in id_maps for c in m.changes]
+    renames: dict[int, dict[str, str]] = {}
+    for v in distinct:
+        ids = {x.id for x in v.questions}
+        renames[id(v)] = {c.id: c.new_id for c in entries if c.change == "renamed" and c.id in ids
+                          and c.id not in base_ids and c.new_id in base_ids and c.new_id not in ids}
+    ids = [[renames[id(v)].get(x.id, x.id) for x in v.questions] for v in distinct]
+    common = set.intersection(*map(set, ids))
+    if not common:
+        raise ValueError("these assessments share no question, so they cannot be compared")
+    renamed = {old: new for r in renames.values() for old, new in r.items()}
+    left_out = [qid for qid in dict.fromkeys(x.id for v in distinct for x in v.questions)
+                if renamed.get(qid, qid) not in common]
+    return Reconciled(base.model_copy(update={"questions": [x for x in base.questions if x.id in common]}),
+                      left_out, renames, _changes(distinct, base, common, renames, entries))
+
+
+def _changes(versions: list[Questionnaire], base: Questionnaire, common: set[str],
+             renames: dict[int, dict[str, str]], entries: list[IdChange]) -> list[QuestionChange]:
+    """The map's entries that apply to these versions, and any other compared question whose wording changed."""
+    base_ids = {x.id for x in base.questions}
+    older = [v for v in versions if v is not base]
+    old_ids = {x.id for v in older for x in v.questions}
+    out: dict[tuple[str, str], QuestionChange] = {}
+    for c in entries:
+        if c.change == "added":
+            if c.new_id in base_ids and any(c.new_id not in {x.id for x in v.questions} for v in older):
+                out[(c.new_id, c.change)] = QuestionChange(c.new_id, c.change, c.new_id, c.reason, False)
+        elif c.change == "reworded":
+            continue  # named below, only when the wording really differs between the compared versions
+        elif c.id in old_ids and c.id not in base_ids:
+            compared = c.change == "renamed" and any(r.get(c.id) == c.new_id for r in renames.values())
+            out[(c.id, c.change)] = QuestionChange(c.id, c.change, c.new_id, c.reason, compared)
+    reasons = {c.id: c.reason for c in entries if c.change == "reworded"}
+    renamed = {old: new for r in renames.values() for old, new in r.items()}
+    for v in older:
+        for x in v.questions:
+            now = renamed.get(x.id, x.id)
+            if now in common and x.id not in renamed and _scored_content(x) != _scored_content(base.question(now)):
+                out.setdefault((x.id, "reworded"), QuestionChange(
+                    x.id, "reworded", None, reasons.get(x.id, "The question's text, levels or N/A rule changed."),
+                    True))
+    order = {qid: i for i, qid in enumerate(dict.fromkeys([x.id for v in versions for x in v.questions]))}
+    return sorted(out.values(), key=lambda c: (order.get(c.id, len(order)), c.change))
+
+
+def shared_questionnaire(versions: Sequence[Questionnaire],
+                         id_maps: Sequence[IdMap] = ()) -> tuple[Questionnaire, list[str]]:
+    """The last version (pass the newest last) cut down to the question ids every version has,
+    and the ids left out."""
+    r = reconcile(versions, id_maps)
+    return r.questionnaire, r.left_out
+
+
+def builtin_id_maps() -> list[IdMap]:
+    """The id maps shipped with the built-in questionnaires (read through `assessment.content`)."""
+    from assessment.content import id_maps
+
+    return id_maps()
 
 
 @dataclass(frozen=True)
@@ -43,6 +191,7 @@ class Comparison:
     deltas: pd.DataFrame  # pivot − mean
     extremes: pd.DataFrame  # dimension, dimension_name, strongest, strongest_score, weakest, weakest_score
     left_out: list[str] = field(default_factory=list)  # question ids not in every version
+    changes: list[QuestionChange] = field(default_factory=list)  # questions that changed between versions
 
     def as_dict(self) -> dict[str, Any]:
         """Plain JSON-ready form (NaN → None), used by `compare --json` and templates."""
@@ -60,28 +209,12 @@ class Comparison:
             "extremes": [{k: (_num(v) if k.endswith("score") else v) for k, v in row.items()}
                          for row in self.extremes.to_dict(orient="records")],
             "left_out": self.left_out,
+            "question_changes": [c.as_dict() for c in self.changes],
         }
 
 
-def shared_questionnaire(versions: Sequence[Questionnaire]) -> tuple[Questionnaire, list[str]]:
-    """The last version (pass the newest last) cut down to the question ids every version has,
-    and the ids left out."""
-    if not versions:
-        raise ValueError("nothing to compare: give at least one assessment")
-    base = versions[-1]
-    distinct = list({id(v): v for v in versions}.values())
-    if all(v == base for v in distinct):
-        return base, []
-    ids = [[x.id for x in v.questions] for v in distinct]
-    common = set.intersection(*map(set, ids))
-    left_out = [qid for qid in dict.fromkeys(i for vid in ids for i in vid) if qid not in common]
-    if not common:
-        raise ValueError("these assessments share no question, so they cannot be compared")
-    return base.model_copy(update={"questions": [x for x in base.questions if x.id in common]}), left_out
-
-
 def compare_frame(q: Questionnaire, answers: pd.DataFrame, meta: pd.DataFrame,
-                  left_out: Sequence[str] = ()) -> Comparison:
+                  left_out: Sequence[str] = (), changes: Sequence[QuestionChange] = ()) -> Comparison:
     """The comparison from a long answers table, vectorised over any number of assessments.
 
     `answers`: assessment_id, question_id, level, na (as `scoring.dimension_scores`).
@@ -105,7 +238,8 @@ def compare_frame(q: Questionnaire, answers: pd.DataFrame, meta: pd.DataFrame,
         "weakest": scored.idxmin().reindex(dims).astype(object), "weakest_score": pivot.min(),
     }).reset_index(drop=True)
     extremes = extremes.where(extremes.notna(), None)
-    return Comparison(q, meta.reset_index(drop=True), pivot, mean, pivot - mean, extremes, list(left_out))
+    return Comparison(q, meta.reset_index(drop=True), pivot, mean, pivot - mean, extremes, list(left_out),
+                      list(changes))
 
 
 def _labels(texts: list[str], details: list[str]) -> list[str]:
@@ -119,26 +253,34 @@ def _labels(texts: list[str], details: list[str]) -> list[str]:
     return out
 
 
-def _frames(entries: Sequence[Assessment], labels: list[str]) -> tuple[Questionnaire, pd.DataFrame, pd.DataFrame,
-                                                                      list[str]]:
+def _frames(entries: Sequence[Assessment], labels: list[str],
+            id_maps: Sequence[IdMap] | None) -> tuple[Questionnaire, pd.DataFrame, pd.DataFrame, list[str],
+                                                      list[QuestionChange]]:
     by_date = sorted(entries, key=lambda e: (e.assessed_on, str(e.id)))
-    q, left_out = shared_questionnaire([e.questionnaire for e in by_date])
+    r = reconcile([e.questionnaire for e in by_date], builtin_id_maps() if id_maps is None else id_maps)
+
+    def values(e: Assessment) -> dict[str, int | None]:
+        rename = r.renames.get(id(e.questionnaire), {})
+        return {rename.get(qid, qid): v for qid, v in e.values.items()} if rename else e.values
+
     # Positions, not ids, key the rows: the same assessment may be compared with itself.
-    answers = pd.concat([answers_frame(e.values, i) for i, e in enumerate(entries)], ignore_index=True)
+    answers = pd.concat([answers_frame(values(e), i) for i, e in enumerate(entries)], ignore_index=True)
     meta = pd.DataFrame({
         "assessment_id": range(len(entries)), "label": labels, "id": [e.id for e in entries],
         "department": [e.department for e in entries], "assessed_on": [e.assessed_on for e in entries],
     })
-    return q, answers, meta, left_out
+    return r.questionnaire, answers, meta, r.left_out, r.changes
 
 
-def compare(assessments: Sequence[Assessment]) -> Comparison:
-    """Departments side by side; rows sorted by department then date, labelled by department."""
+def compare(assessments: Sequence[Assessment], id_maps: Sequence[IdMap] | None = None) -> Comparison:
+    """Departments side by side; rows sorted by department then date, labelled by department.
+
+    `id_maps` default: the built-in questionnaires' maps."""
     entries = sorted(assessments, key=lambda a: (a.department, a.assessed_on, str(a.id)))
     if not entries:
         raise ValueError("nothing to compare: give at least one assessment")
     labels = _labels([e.department for e in entries], [f"{e.assessed_on.isoformat()}, #{e.id}" for e in entries])
-    return compare_frame(*_frames(entries, labels))
+    return compare_frame(*_frames(entries, labels, id_maps))
 
 
 @dataclass(frozen=True)
@@ -166,10 +308,11 @@ class Trend:
             "changes": [{"between": k, **{d: _num(v) for d, v in row.items()}}
                         for k, row in self.changes.iterrows()],
             "left_out": self.comparison.left_out,
+            "question_changes": [c.as_dict() for c in self.comparison.changes],
         }
 
 
-def trend(assessments: Sequence[Assessment]) -> Trend:
+def trend(assessments: Sequence[Assessment], id_maps: Sequence[IdMap] | None = None) -> Trend:
     """One department's assessments in date order, with the change per dimension from one date to the next."""
     departments = sorted({a.department for a in assessments})
     if len(departments) != 1:
@@ -177,7 +320,7 @@ def trend(assessments: Sequence[Assessment]) -> Trend:
                          + (", ".join(departments) if departments else "no assessment"))
     entries = sorted(assessments, key=lambda a: (a.assessed_on, str(a.id)))
     labels = _labels([e.assessed_on.isoformat() for e in entries], [f"#{e.id}" for e in entries])
-    c = compare_frame(*_frames(entries, labels))
+    c = compare_frame(*_frames(entries, labels, id_maps))
     changes = c.pivot.diff().iloc[1:]
     changes.index = [f"{a} → {b}" for a, b in zip(c.pivot.index[:-1], c.pivot.index[1:], strict=True)]
     return Trend(departments[0], c, changes)

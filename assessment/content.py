@@ -25,6 +25,7 @@ from assessment.questionnaire import (
 from assessment.scope import Objectives, parse_objectives
 
 if TYPE_CHECKING:
+    from assessment.compare import IdMap
     from assessment.crosswalk import Framework
 
 DEFAULT_FOLDER = Path(__file__).resolve().parent / "questionnaires"  # package data: travels with the wheel
@@ -133,3 +134,11 @@ def nist_ai_rmf(path: Path | None = None) -> Framework:
     from assessment.crosswalk import parse_framework  # it brings pandas, which the CLI starts without
 
     return parse_framework(*_read(path or DEFAULT_FOLDER / "nist-ai-rmf.yaml"))
+
+
+@cache
+def id_maps(folder: Path | None = None) -> list[IdMap]:
+    """How question ids changed between built-in questionnaire versions (assessment/questionnaires/id-map-*.yaml)."""
+    from assessment.compare import parse_id_map  # it brings pandas, which the CLI starts without
+
+    return [parse_id_map(*_read(p)) for p in sorted((folder or DEFAULT_FOLDER).glob("id-map-*.yaml"))]
