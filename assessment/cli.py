@@ -387,6 +387,10 @@ def compare_(
     if c.left_out:
         typer.echo(f"compared on the {len(c.questionnaire.questions)} questions all versions share; "
                    f"left out: {', '.join(c.left_out)}")
+    if c.changes:
+        typer.echo(f"questions changed between versions ({len(c.changes)}):")
+        for change in c.changes:
+            typer.echo(f"  {change}")
     if isinstance(result, comparing.Trend):
         typer.echo(f"{result.department}: scores per dimension over time")
         typer.echo(result.scores.to_string(float_format="{:.1f}".format))
