@@ -6,6 +6,7 @@ from assessment.present import plain
 from assessment_app import downloads
 from assessment_app.app_pages.shared import (
     APP_ICON,
+    apply_styles,
     check_settings,
     current_facilitator,
     log_out,
@@ -16,6 +17,7 @@ from assessment_app.app_pages.shared import (
 )
 
 st.set_page_config(page_title="AI Ops Maturity", page_icon=APP_ICON, layout="wide")
+apply_styles()  # contrast, focus and target sizes on every page (WCAG 2.2 AA); 7:1 in presentation mode
 downloads.install()  # a download built on click survives other sessions' runs (see downloads.py)
 check_settings()  # a bad setting stops the app here, one line per bad value
 
@@ -52,14 +54,10 @@ if facilitator:
 
 # Presentation mode: large type and no sidebar, for a projector; the Questionnaire shows one
 # question per screen. The switch lives in the sidebar and, once it is hidden, at the top of the page.
-st.sidebar.toggle("Presentation mode", key="presentation", help="Large type, no sidebar, one question per screen.")
+# Its styles (shared.PRESENTATION_STYLES: 7:1 contrast, large type) are applied at the top of every run.
+st.sidebar.toggle("Presentation mode", key="presentation",
+                  help="Large type, 7:1 contrast for a projector, no sidebar, one question per screen.")
 if st.session_state.get("presentation"):
-    st.html("""<style>
-      section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"] { display: none; }
-      .stMainBlockContainer { max-width: 1200px; }
-      .stMainBlockContainer p, .stMainBlockContainer li, .stMainBlockContainer label { font-size: 1.35rem !important; }
-      .stMainBlockContainer h1 { font-size: 3rem !important; }
-    </style>""")
     st.button("Exit presentation mode", key="exit-presentation", icon=":material/close_fullscreen:",
               on_click=lambda: st.session_state.update(presentation=False))
 page.run()

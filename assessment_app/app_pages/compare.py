@@ -6,7 +6,7 @@ import streamlit as st
 from assessment import charts
 from assessment.compare import compare, trend
 from assessment.present import department_assessments, fmt, latest_per_department, plain
-from assessment_app.app_pages.shared import open_store
+from assessment_app.app_pages.shared import open_store, show_chart
 
 store = open_store()
 st.title("Compare")
@@ -41,11 +41,10 @@ if mode == "Departments":
     series = {lbl: [result.pivot.at[lbl, d.id] for d in dims] for lbl in result.pivot.index}
     fig = charts.radar(names, series, title="Dimension scores by department",
                        colours=charts.colour_map(list(series)))
-    st.plotly_chart(fig, width="stretch", config={"displaylogo": False}, key="compare-radar")
-    st.plotly_chart(charts.heatmap(list(result.pivot.index), names,
-                                   [[result.pivot.at[lbl, d.id] for d in dims] for lbl in result.pivot.index],
-                                   title="Department × dimension"),
-                    width="stretch", config={"displaylogo": False}, key="compare-heatmap")
+    show_chart(fig, charts.describe_radar(names, series), charts.radar_table(names, series), key="compare-radar")
+    heat = (list(result.pivot.index), names, [[result.pivot.at[lbl, d.id] for d in dims] for lbl in result.pivot.index])
+    show_chart(charts.heatmap(*heat, title="Department × dimension"), charts.describe_heatmap(*heat),
+               charts.heatmap_table(*heat), key="compare-heatmap")
     st.subheader("Delta against the organisation mean")
     deltas = pd.DataFrame({d.name: [f"{result.deltas.at[lbl, d.id]:+.1f}"
                                     if pd.notna(result.deltas.at[lbl, d.id]) else "–"
@@ -70,10 +69,9 @@ else:
     result = trend(store.load_many(ids))
     q = result.comparison.questionnaire
     dims = [d for d in q.ordered_dimensions if d.id in result.scores.columns]
-    st.plotly_chart(charts.trend_lines(list(result.scores.index),
-                                       {d.name: list(result.scores[d.id]) for d in dims},
-                                       title=f"{department} over time"),
-                    width="stretch", config={"displaylogo": False}, key="trend-lines")
+    lines = (list(result.scores.index), {d.name: list(result.scores[d.id]) for d in dims})
+    show_chart(charts.trend_lines(*lines, title=f"{department} over time"), charts.describe_trend(*lines),
+               charts.trend_table(*lines), key="trend-lines")
     st.subheader("Change between consecutive assessments")
     st.dataframe(pd.DataFrame({d.name: [f"{v:+.1f}" if pd.notna(v) else "–" for v in result.changes[d.id]]
                                for d in dims}, index=result.changes.index), width="stretch")

@@ -32,12 +32,22 @@ function buildCard(q, index, uid, setTriggerValue) {
   const title = el("p", "lc-question", q.text);
   title.id = `${uid}-q${index}`;
   card.append(title);
-  if (q.hint) card.append(el("p", "lc-hint", `Evidence to ask for: ${q.hint}`));
+  const hint = q.hint ? el("p", "lc-hint", `Evidence to ask for: ${q.hint}`) : null;
+  if (hint) {
+    hint.id = `${uid}-q${index}-hint`;
+    card.append(hint);
+  }
 
+  // A labelled radio group: the question names it (the evidence hint describes it); each level is a
+  // native radio named by its level name and described by its level text, so a screen reader says
+  // "2 Repeatable, radio button, 3 of 6, checked" and then what an assessor sees at that level. Native
+  // radios give the roving focus for free: Tab enters the group at the checked level, arrows move and
+  // check, Tab leaves.
   const group = el("div", "lc-levels");
   group.setAttribute("role", "radiogroup");
   group.setAttribute("aria-labelledby", title.id);
-  for (const level of q.levels) {
+  if (hint) group.setAttribute("aria-describedby", hint.id);
+  q.levels.forEach((level, j) => {
     const label = el("label", level.value === "na" ? "lc-level lc-na" : "lc-level");
     const input = el("input");
     input.type = "radio";
@@ -46,9 +56,15 @@ function buildCard(q, index, uid, setTriggerValue) {
     input.addEventListener("change", () => {
       if (input.checked) send("level");
     });
-    label.append(input, el("span", "lc-name", level.name), el("span", "lc-desc", level.description));
+    const name = el("span", "lc-name", level.name);
+    const desc = el("span", "lc-desc", level.description);
+    name.id = `${uid}-q${index}-l${j}`;
+    desc.id = `${name.id}-desc`;
+    input.setAttribute("aria-labelledby", name.id);
+    if (level.description) input.setAttribute("aria-describedby", desc.id);
+    label.append(input, name, desc);
     group.append(label);
-  }
+  });
   card.append(group);
 
   const status = el("p", "lc-status");

@@ -8,7 +8,7 @@ from assessment.analysis import analyse
 from assessment.content import level_names
 from assessment.present import fmt, plain
 from assessment.roadmap import dimension_targets
-from assessment_app.app_pages.shared import need_assessment, open_store, warm_charts
+from assessment_app.app_pages.shared import need_assessment, open_store, show_chart, warm_charts
 
 store = open_store()
 record = store.load(need_assessment(store).id)
@@ -42,24 +42,22 @@ dims = q.ordered_dimensions
 labels = [d.name for d in dims]
 overall = result.overall_dimensions.set_index("dimension")["score"]
 tabs = st.tabs(["All layers", *map(plain, layer_names.values())])
-with tabs[0]:
-    st.plotly_chart(charts.radar(labels, {"Current": [overall.get(d.id) for d in dims]},
-                                 target=dimension_targets(q, targets), title="All layers"),
-                    width="stretch", config={"displaylogo": False}, key="radar-overall")
-for tab, layer in zip(tabs[1:], q.layers, strict=True):
-    part = result.dimensions[result.dimensions["layer"] == layer.id].set_index("dimension")["score"]
+for tab, layer in zip(tabs, [None, *q.layers], strict=True):
+    if layer is None:
+        scores, goal, title, key = overall, dimension_targets(q, targets), "All layers", "radar-overall"
+    else:
+        scores = result.dimensions[result.dimensions["layer"] == layer.id].set_index("dimension")["score"]
+        goal, title, key = dimension_targets(q, targets, layer.id), layer.name, f"radar-{layer.id}"
+    series = {"Current": [scores.get(d.id) for d in dims]}
     with tab:
-        st.plotly_chart(charts.radar(labels, {"Current": [part.get(d.id) for d in dims]},
-                                     target=dimension_targets(q, targets, layer.id), title=layer.name),
-                        width="stretch", config={"displaylogo": False}, key=f"radar-{layer.id}")
+        show_chart(charts.radar(labels, series, target=goal, title=title),
+                   f"{title}: " + charts.describe_radar(labels, series, target=goal),
+                   charts.radar_table(labels, series, target=goal), key=key)
 
 st.subheader("Layer × dimension")
 pivot = result.dimensions.pivot(index="layer", columns="dimension", values="score")
-st.plotly_chart(
-    charts.heatmap([layer_names[x.id] for x in q.layers], labels,
-                   [[pivot.loc[x.id, d.id] for d in dims] for x in q.layers]),
-    width="stretch", config={"displaylogo": False}, key="heatmap",
-)
+heat = ([layer_names[x.id] for x in q.layers], labels, [[pivot.loc[x.id, d.id] for d in dims] for x in q.layers])
+show_chart(charts.heatmap(*heat), charts.describe_heatmap(*heat), charts.heatmap_table(*heat), key="heatmap")
 
 st.subheader("Scores")
 dim_names = {d.id: d.name for d in q.dimensions}

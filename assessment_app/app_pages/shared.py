@@ -10,6 +10,7 @@ import contextlib
 import json
 import threading
 
+import pandas as pd
 import streamlit as st
 
 from assessment.access import sso_allowed
@@ -35,6 +36,53 @@ PARTICIPANT_COOKIE_KEY = "participant-cookie"  # what the next run writes to the
 APP_ICON = "data:image/svg+xml;base64," + base64.b64encode(b"""<svg xmlns="http://www.w3.org/2000/svg" \
 viewBox="0 0 24 24"><rect x="3" y="13" width="4" height="8" rx="1" fill="#1f77b4"/><rect x="10" y="8" width="4" \
 height="13" rx="1" fill="#1f77b4"/><rect x="17" y="3" width="4" height="18" rx="1" fill="#ff7f0e"/></svg>""").decode()
+
+
+# --- accessibility: contrast, focus, target sizes (WCAG 2.2 AA), presentation mode (7:1) ---------------
+# Streamlit's own theme leaves a few things short of AA, measured with axe-core (tests/test_accessibility.py):
+# the caption grey (#828180 on white, 3.88:1) and placeholder-like faded texts. The rules below mend them
+# for every page, the voting and login pages included; presentation mode raises everything to 7:1 (AAA)
+# for a projector, with larger type.
+STYLES = """<style>
+  /* captions: #595755 on white is 7.0:1 (Streamlit draws them at 60 % opacity: #828180, 3.88:1) */
+  [data-testid="stCaptionContainer"] { opacity: 1 !important; }
+  [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] * { color: #595755 !important; }
+  /* a focus ring anyone can see, on every control reached with the keyboard */
+  :focus-visible { outline: 3px solid #0072B2 !important; outline-offset: 2px !important; }
+  /* links and summaries are targets of at least 24 × 24 px (WCAG 2.5.8) */
+  [data-testid="stPageLink"] a, [data-testid="stExpander"] summary { min-height: 24px; }
+</style>"""
+PRESENTATION_STYLES = """<style>
+  section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"] { display: none; }
+  .stMainBlockContainer { max-width: 1200px; }
+  .stMainBlockContainer p, .stMainBlockContainer li, .stMainBlockContainer label { font-size: 1.35rem !important; }
+  .stMainBlockContainer h1 { font-size: 3rem !important; }
+  /* 7:1 for a projector: black text, dark grey captions, a darker blue behind white text */
+  .stMainBlockContainer, .stMainBlockContainer * { color: #000000 !important; }
+  [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] * { color: #333333 !important; }
+  .stMainBlockContainer a, .stMainBlockContainer a * { color: #00456b !important; }
+  button[kind="primary"], button[kind="primaryFormSubmit"] { background: #00456b !important;
+    border-color: #00456b !important; }
+  button[kind="primary"] *, button[kind="primaryFormSubmit"] * { color: #ffffff !important; }
+  :focus-visible { outline: 4px solid #000000 !important; }
+</style>"""
+
+
+def apply_styles() -> None:
+    """The accessibility styles on every page; presentation mode's 7:1, large type, no sidebar when on."""
+    st.html(STYLES + (PRESENTATION_STYLES if st.session_state.get("presentation") else ""))
+
+
+def show_chart(fig: object, summary: str, data: pd.DataFrame, *, key: str) -> None:
+    """A chart with its text alternative: its one-sentence summary (charts.describe_*) under it, and its
+    data as a table one click away. Both hold user text, shown as text (`plain`)."""
+    st.plotly_chart(fig, width="stretch", config={"displaylogo": False}, key=key)
+    st.caption(plain(summary))
+    with st.expander("Show the chart's data as a table"):
+        table = data.rename(columns=plain, index=lambda v: plain(v) if isinstance(v, str) else v)
+        table.index.name = plain(table.index.name) if table.index.name else None
+        st.table(table.map(lambda v: plain(v) if isinstance(v, str) else v), alt=plain(summary),
+                 hide_index=data.index.name is None and isinstance(data.index, pd.RangeIndex))
 
 
 @st.cache_resource(show_spinner="Opening the database…")

@@ -29,6 +29,7 @@ from assessment_app.app_pages.shared import (
     log_in,
     need_assessment,
     open_store,
+    show_chart,
 )
 
 store = open_store()
@@ -236,7 +237,8 @@ if summary.disagreement:
     st.warning(f"The room disagrees: votes range from level {summary.low} to level {summary.high}. "
                "Ask the lowest and the highest voters to explain before recording a consensus.",
                icon=":material/forum:")
-st.plotly_chart(charts.vote_distribution(shown), width="stretch", config={"displayModeBar": False})
+show_chart(charts.vote_distribution(shown), charts.describe_votes(shown), charts.votes_table(shown),
+           key=f"votes-{ws.id}-{current}")
 if summary.comments:
     st.markdown("**Comments** (anonymous)")
     for c in summary.comments:
