@@ -254,7 +254,7 @@ def build_context(result: Analysis) -> dict[str, Any]:
             qs = [x for x in q.questions if x.layer == layer.id and x.dimension == d.id]
             if qs:
                 groups.append({"name": d.name, "questions": [
-                    {"id": x.id, "text": x.text, "answer": answers.get(x.id),
+                    {"id": x.id, "text": x.text, "answer": answers.get(x.id), "na_rule": x.not_applicable_when,
                      "votes": _vote_line(votes.get(x.id)) if votes else None,
                      **answer_text(x, answers.get(x.id), names)} for x in qs]})
         if groups:
@@ -337,6 +337,7 @@ def _matrix_parts(c: Comparison, rows: list[dict[str, Any]], figures: dict[str, 
                   alts: dict[str, str]) -> dict[str, Any]:
     """What the comparison and trend reports share: column groups, questions left out, glossary, charts."""
     return {"chunks": _chunks(len(rows), MATRIX_COLUMNS), "left_out": c.left_out,
+            "question_changes": [str(change) for change in c.changes],
             "shared_questions": len(c.questionnaire.questions), "levels": _glossary(), "figures": figures,
             "alts": alts}
 

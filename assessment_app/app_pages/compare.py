@@ -8,6 +8,13 @@ from assessment.compare import compare, trend
 from assessment.present import department_assessments, fmt, latest_per_department, plain
 from assessment_app.app_pages.shared import open_store, show_chart
 
+
+def changed_questions(changes: list) -> None:
+    """The questions that changed between the compared questionnaire versions, as a short list."""
+    if changes:
+        st.caption(f"{len(changes)} questions changed between the questionnaire versions:")
+        st.markdown("\n".join(f"- {plain(str(change))}" for change in changes))
+
 store = open_store()
 st.title("Compare")
 records = store.list_assessments()
@@ -42,6 +49,7 @@ if mode == "Departments":
     fig = charts.radar(names, series, title="Dimension scores by department",
                        colours=charts.colour_map(list(series)))
     show_chart(fig, charts.describe_radar(names, series), charts.radar_table(names, series), key="compare-radar")
+    changed_questions(result.changes)
     heat = (list(result.pivot.index), names, [[result.pivot.at[lbl, d.id] for d in dims] for lbl in result.pivot.index])
     show_chart(charts.heatmap(*heat, title="Department × dimension"), charts.describe_heatmap(*heat),
                charts.heatmap_table(*heat), key="compare-heatmap")
@@ -72,6 +80,10 @@ else:
     lines = (list(result.scores.index), {d.name: list(result.scores[d.id]) for d in dims})
     show_chart(charts.trend_lines(*lines, title=f"{department} over time"), charts.describe_trend(*lines),
                charts.trend_table(*lines), key="trend-lines")
+    if result.comparison.left_out:
+        st.warning(f"The assessments use different questionnaire versions: compared on the "
+                   f"{len(q.questions)} questions they share; {len(result.comparison.left_out)} left out.")
+    changed_questions(result.comparison.changes)
     st.subheader("Change between consecutive assessments")
     st.dataframe(pd.DataFrame({d.name: [f"{v:+.1f}" if pd.notna(v) else "–" for v in result.changes[d.id]]
                                for d in dims}, index=result.changes.index), width="stretch")

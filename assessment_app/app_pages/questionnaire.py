@@ -219,7 +219,9 @@ def card_data(question) -> dict:  # noqa: ANN001 - a questionnaire Question
         "id": question.id, "text": question.text, "hint": question.evidence, "value": current["value"],
         "levels": [{"value": str(i), "name": option_name(str(i), names), "description": text}
                    for i, text in enumerate(question.levels)]
-        + [{"value": NA_OPTION, "name": option_name(NA_OPTION, names), "description": "Does not apply to this team"}],
+        + [{"value": NA_OPTION, "name": option_name(NA_OPTION, names),
+            "description": (f"Does not apply: {question.not_applicable_when}" if question.not_applicable_when
+                            else "Does not apply to this team")}],
         "note": current["note"], "evidence": current["evidence"],
         "status": f"✓ Saved at {saved_at[question.id]}" if question.id in saved_at and not warning else "",
         "warning": warning,
