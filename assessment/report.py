@@ -34,6 +34,7 @@ import jinja2
 import pandas as pd
 
 from assessment import charts, svg
+from assessment.actions import action_plan, progress
 from assessment.analysis import Analysis, analyse
 from assessment.compare import Comparison, compare, trend
 from assessment.content import level_names, nist_ai_rmf
@@ -55,6 +56,7 @@ from assessment.workshop import vote_summary
 CHART_WIDTH = 760  # px; the PDF scales each chart to the text width
 LAYER_QUESTIONS = 8  # questions furthest below target, listed on each layer's page
 MATRIX_COLUMNS = 5  # departments or dates per table: wider tables are split
+ACTION_ROWS = 14  # actions on the action plan's one page
 
 
 @cache
@@ -102,6 +104,28 @@ def render_pdf(context: dict[str, Any], template: str, *, paper: str = "A4", tag
 
 def _generated() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _report_day() -> dt.date:
+    """The day the report is generated on (from `_generated`): what its action plan counts as overdue."""
+    return dt.date.fromisoformat(_generated()[:10])
+
+
+def action_rows(result: Analysis, today: dt.date) -> dict[str, Any]:
+    """The action plan's page: the actions in Now, Next and Later, and those someone edited, at most
+    ACTION_ROWS; overdue is written out, not only coloured."""
+    plan = action_plan(result, today)
+    shown = [p for p in plan if p.stored or p.phase in PHASES][:ACTION_ROWS]
+    counted = progress(plan)
+    return {
+        "rows": [{"what": p.recommendation or p.question, "where": f"{p.layer_name} · {p.dimension_name}",
+                  "phase": p.phase.capitalize() if p.phase else "Off", "owner": p.action.owner or "—",
+                  "due": p.due.isoformat() if p.due else "—", "status": p.action.status_name,
+                  "reason": p.action.reason, "overdue": p.overdue, "ticket": p.action.ticket} for p in shown],
+        "total": len(plan), "left_out": len(plan) - len(shown), "done": counted.done,
+        "overdue": counted.overdue, "dropped": counted.dropped, "day": today.isoformat(),
+        "share_done": fmt(counted.share_done, percent=True),
+    }
 
 
 def _slug(text: str) -> str:
@@ -261,7 +285,7 @@ def build_context(result: Analysis) -> dict[str, Any]:
             appendix.append({"name": layer.name, "dimensions": groups})
 
     toc = [("summary", "Executive summary", False), *[(x["anchor"], x["name"], True) for x in layers],
-           ("roadmap", "Roadmap", False), ("nist", "NIST AI RMF crosswalk", False),
+           ("roadmap", "Roadmap", False), ("actions", "Action plan", False), ("nist", "NIST AI RMF crosswalk", False),
            ("appendix", "Appendix: every answer", False), ("glossary", "Level glossary", False)]
     return {
         "kind": "assessment",
@@ -289,6 +313,7 @@ def build_context(result: Analysis) -> dict[str, Any]:
         "backlog": len(roadmap.backlog),
         "capacity": roadmap.capacity["now"],
         "steps": len(roadmap.items),
+        "actions": action_rows(result, _report_day()),
         "nist": nist, "framework": framework.title,
         "appendix": appendix,
         "levels": _glossary(),
@@ -360,9 +385,11 @@ def comparison_context(entries: Sequence[Assessment]) -> dict[str, Any]:
     alts = {"radar": charts.describe_radar(names, dict(zip(labels, matrix, strict=True))),
             "heatmap": charts.describe_heatmap(labels, names, matrix)}
     rows = []
+    day = _report_day()
     for r in c.assessments.itertuples():
         entry = by_id[r.id]
-        gaps = analyse(entry).gaps
+        analysis = analyse(entry)
+        gaps, done = analysis.gaps, progress(action_plan(analysis, day))
         rows.append({
             "label": r.label, "name": entry.name, "department": r.department, "date": r.assessed_on.isoformat(),
             "id": r.id, "colour": colours[r.label], **_score_summary(gaps.scores),
@@ -371,6 +398,8 @@ def comparison_context(entries: Sequence[Assessment]) -> dict[str, Any]:
             "gaps": [{"layer": g.layer_name, "dimension": g.dimension_name, "score": fmt(g.score),
                       "target": f"{g.target:g}", "gap": fmt(g.gap)} for g in gaps.dimensions.head(5).itertuples()],
             "gap_count": len(gaps.dimensions),
+            "actions_done": fmt(done.share_done, percent=True),
+            "actions_overdue": fmt(done.share_overdue, percent=True),
         })
     organisations = sorted({e.organisation for e in by_id.values()})
     dates = sorted(e.assessed_on for e in by_id.values())
