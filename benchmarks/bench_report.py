@@ -1,6 +1,6 @@
 """Benchmark: the PDF gap report, warm, beside bare WeasyPrint on the same HTML; then a batch.
 
-Demo assessments (`assessment.demo`) on the built-in questionnaires (3 layers, 120 questions) in a
+Demo assessments (`assessment.demo`) on the built-in questionnaires (3 layers, 119 questions) in a
 temporary SQLite file. After a warm-up (kaleido's Chromium started, one report written), runs
 alternate between:
 - report: `assessment_pdf` as the app calls it — store reads, engine, 7 charts through kaleido,

@@ -3,7 +3,7 @@
 All servers run in this process's children on loopback, in the same run, so the ratio is fair on a
 shared machine. The app page shows one layer of one dimension (five questions, drawn by the level-cards
 component in one fragment, assessment_app/app_pages/level_cards.py) of an assessment with 150 questions answered (the
-120 built-in questions plus a 30-question synthetic questionnaire); the click is on a level of the first
+119 built-in questions plus a 30-question synthetic questionnaire); the click is on a level of the first
 card. The bare page is one st.radio. A third page, the "floor", is that one radio in a fragment on a
 page of a nine-page st.navigation app, as the app is built: floor / bare is what Streamlit's frame costs
 before the page adds anything, app / floor what the questionnaire page adds.
