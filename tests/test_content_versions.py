@@ -119,3 +119,25 @@ def test_builtin_map_loads() -> None:
 
     (m,) = id_maps()
     assert isinstance(m, IdMap) and m.from_version == "1.0.0" and len(m.changes) > 30
+
+
+@pytest.mark.usefixtures("app_env")
+def test_compare_page_lists_changed_questions(app_store: Store, old: Questionnaire, new: Questionnaire) -> None:
+    from apptest import COMPARE, app, by_label, run, texts
+
+    from assessment.present import plain
+
+    stored(app_store, old, "Data", JAN, 1)
+    stored(app_store, old, "Ops", JAN, 1)
+    stored(app_store, new, "Ops", JUN, 2)
+    at = app(page=COMPARE)
+    assert not at.exception
+    assert any("questions changed between the questionnaire versions" in t for t in texts(at.caption))
+    listed = " ".join(texts(at.markdown))
+    assert plain("mlops.gov.model-inventory → aiops.gov.ai-inventory (merged)") in listed
+    at.segmented_control(key="compare-mode").set_value("Over time")
+    run(at)
+    by_label(at.selectbox, "Department").set_value("Ops")
+    run(at)
+    assert any("left out" in t for t in texts(at.warning))
+    assert plain("llmops.gov.customised-models (added)") in " ".join(texts(at.markdown))
