@@ -141,3 +141,21 @@ def test_compare_page_lists_changed_questions(app_store: Store, old: Questionnai
     run(at)
     assert any("left out" in t for t in texts(at.warning))
     assert plain("llmops.gov.customised-models (added)") in " ".join(texts(at.markdown))
+
+
+@pytest.mark.usefixtures("app_env")
+def test_a_questions_na_rule_is_on_its_cards_na_choice(app_store: Store) -> None:
+    from apptest import QUESTIONNAIRE, app
+    from cards import cards
+
+    from assessment.questionnaire import parse_questionnaire
+
+    text = (Path(__file__).parent / "data" / "mini.yaml").read_text().replace(
+        "    nist_ai_rmf: [GOVERN 1.1]\n",
+        "    nist_ai_rmf: [GOVERN 1.1]\n    not_applicable_when: The team runs no <b>batch</b> models.\n", 1)
+    q = parse_questionnaire(text, "mini-na.yaml")
+    at = app(app_store.create_assessment("N/A rules", "Platform", q), page=QUESTIONNAIRE)
+    shown = cards(at)
+    assert shown["alpha.governance.q1"]["levels"][-1]["description"] == (
+        "Does not apply: The team runs no <b>batch</b> models.")  # the cards show every text as text
+    assert shown["alpha.governance.q2"]["levels"][-1]["description"] == "Does not apply to this team"
