@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from apptest import ROADMAP, app, by_label, run, texts
+from apptest import COMPARE, ROADMAP, app, by_label, run, texts
 from streamlit.testing.v1 import AppTest
 
 from assessment.present import plain
@@ -98,3 +98,26 @@ def test_a_reassessment_shows_what_moved_since_the_last_one(app_store: Store, an
     assert list(table["Flag"]) == ["", "done but no movement"]
     assert any(w.startswith("Done but no movement: 1 action") for w in texts(at.warning))
     assert any(i.startswith("Moved without an action: 1 question") for i in texts(at.info))
+
+
+def test_compare_shows_actions_done_and_overdue_per_department(
+        app_store: Store, answered: tuple[int, list[str]], mini: Questionnaire) -> None:
+    aid, ids = answered
+    app_store.set_action(aid, ids[0], status="done")
+    app_store.set_action(aid, ids[1], status="dropped", reason="Not for us")
+    again = app_store.duplicate_assessment(aid, "Platform again", assessed_on=dt.date(2026, 2, 1), copy_answers=True)
+    app_store.set_action(again, ids[2], status="done")
+    other = app_store.create_assessment("Data baseline", "Data", mini, assessed_on=dt.date(2026, 1, 31))
+    app_store.save_answer(other, ids[0], level=0)
+    at = app(page=COMPARE)
+    table = next(d.value for d in at.dataframe if "Overdue" in d.value.columns)
+    shares = {r.Department: (r.Actions, r.Done) for r in table.itertuples()}
+    # The latest Platform: 8 questions under target, one dropped, two done; Data: one question, not done.
+    assert shares == {"Platform": (7, "29%"), "Data": (1, "0%")}
+    assert all(o.endswith("%") for o in table["Overdue"])
+    at.segmented_control[0].set_value("Over time")
+    run(at)
+    by_label(at.selectbox, "Department").set_value("Platform")
+    run(at)
+    table = next(d.value for d in at.dataframe if "Overdue" in d.value.columns)
+    assert list(table["Assessment"]) == ["Baseline", "Platform again"] and list(table["Done"]) == ["14%", "29%"]

@@ -1,9 +1,12 @@
 """Compare: departments side by side, or one department over time."""
 
+import datetime as dt
+
 import pandas as pd
 import streamlit as st
 
 from assessment import charts
+from assessment.actions import department_progress
 from assessment.compare import compare, trend
 from assessment.present import department_assessments, fmt, latest_per_department, plain
 from assessment_app.app_pages.shared import open_store, show_chart
@@ -14,6 +17,18 @@ def changed_questions(changes: list) -> None:
     if changes:
         st.caption(f"{len(changes)} questions changed between the questionnaire versions:")
         st.markdown("\n".join(f"- {plain(str(change))}" for change in changes))
+
+
+def follow_through(assessments: list) -> None:
+    """Per assessment, the share of its roadmap actions done and overdue (dropped ones left out)."""
+    rows = department_progress(assessments, dt.date.today())
+    st.subheader("Actions done and overdue")
+    st.dataframe(pd.DataFrame({
+        "Department": [r["department"] for r in rows], "Assessment": [r["assessment"] for r in rows],
+        "Date": [r["assessed_on"] for r in rows], "Actions": [r["progress"].counted for r in rows],
+        "Done": [fmt(r["progress"].share_done, percent=True) for r in rows],
+        "Overdue": [fmt(r["progress"].share_overdue, percent=True) for r in rows],
+    }), hide_index=True, width="stretch", key=f"actions-{mode}")
 
 store = open_store()
 st.title("Compare")
@@ -34,8 +49,9 @@ if mode == "Departments":
     if len(chosen) < 2:
         st.info("Choose at least two assessments.")
         st.stop()
+    loaded = store.load_many(chosen)
     try:
-        result = compare(store.load_many(chosen))
+        result = compare(loaded)
     except ValueError as exc:
         st.error(f"These assessments cannot be compared: {plain(exc)}.")
         st.stop()
@@ -66,6 +82,7 @@ if mode == "Departments":
         "Strongest": result.extremes["strongest"], "Score ": result.extremes["strongest_score"].map(fmt),
         "Weakest": result.extremes["weakest"], "Score": result.extremes["weakest_score"].map(fmt),
     }), hide_index=True, width="stretch")
+    follow_through(loaded)
 else:
     departments = sorted({r.department for r in records})
     department = st.selectbox("Department", departments)
@@ -74,7 +91,8 @@ else:
         st.info(f"{plain(department)} has one assessment so far. Duplicate it on the Assessments page to "
                 "re-assess later.")
         st.stop()
-    result = trend(store.load_many(ids))
+    loaded = store.load_many(ids)
+    result = trend(loaded)
     q = result.comparison.questionnaire
     dims = [d for d in q.ordered_dimensions if d.id in result.scores.columns]
     lines = (list(result.scores.index), {d.name: list(result.scores[d.id]) for d in dims})
@@ -87,3 +105,4 @@ else:
     st.subheader("Change between consecutive assessments")
     st.dataframe(pd.DataFrame({d.name: [f"{v:+.1f}" if pd.notna(v) else "–" for v in result.changes[d.id]]
                                for d in dims}, index=result.changes.index), width="stretch")
+    follow_through(sorted(loaded, key=lambda a: (a.assessed_on, a.id)))
