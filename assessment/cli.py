@@ -103,6 +103,14 @@ def validate(
     if not loaded.files:
         fail("no questionnaire files found")
     found, errors = loaded.questionnaires, loaded.errors
+    if not paths:  # the built-in id maps too: comparisons across questionnaire versions read them
+        from assessment.content import id_maps
+        from assessment.questionnaire import QuestionnaireError
+
+        try:
+            id_maps()
+        except QuestionnaireError as exc:
+            errors = [*errors, *exc.errors]
     if as_json:
         _echo_json({
             "ok": not errors,

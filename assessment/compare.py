@@ -24,10 +24,12 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from assessment.model import Assessment
-from assessment.questionnaire import Questionnaire, parse_yaml
+from assessment.questionnaire import Questionnaire, QuestionnaireError, SchemaError, parse_yaml
+from assessment.questionnaire import _field_path as field_path
+from assessment.questionnaire import _line_of as line_of
 from assessment.scoring import answers_frame, dimension_scores, overall_dimension_scores
 
 
@@ -71,8 +73,13 @@ class IdMap(BaseModel):
 
 
 def parse_id_map(text: str, name: str) -> IdMap:
-    """Validate an id map's YAML text (`assessment/questionnaires/id-map-*.yaml`)."""
-    return IdMap.model_validate(parse_yaml(text, name))
+    """Validate an id map's YAML text (`assessment/questionnaires/id-map-*.yaml`); errors name file and line."""
+    raw = parse_yaml(text, name)
+    try:
+        return IdMap.model_validate(raw)
+    except ValidationError as exc:
+        raise QuestionnaireError([SchemaError(name, line_of(raw, list(e["loc"])), field_path(e["loc"]),
+                                              e["msg"].removeprefix("Value error, ")) for e in exc.errors()]) from None
 
 
 @dataclass(frozen=True)

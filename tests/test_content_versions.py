@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -99,13 +100,16 @@ def test_comparison_pdf_context_lists_changes(cli_store: Store, old: Questionnai
 
 
 @pytest.mark.parametrize("bad, message", [
-    ("kind: id-map\nfrom: '1'\nto: '2'\nchanges:\n  - {change: added, reason: x}\n", "needs `new_id`"),
+    ("kind: id-map\nfrom: '1'\nto: '2'\nchanges:\n  - {change: added, reason: x}\n",
+     r"id-map-test.yaml:5: changes\[0\]: a added question needs `new_id`"),
     ("kind: id-map\nfrom: '1'\nto: '2'\nchanges:\n  - {change: removed, id: a, new_id: b, reason: x}\n",
      "has no `new_id`"),
     ("kind: id-map\nfrom: '1'\nto: '2'\nchanges:\n  - {change: renamed, new_id: b, reason: x}\n", "needs `id`"),
+    ("kind: id-map\nfrom: '1'\nto: '2'\nchanges:\n  - {change: moved, id: a, reason: x}\n",
+     r"id-map-test.yaml:5: changes\[0\].change: Input should be"),
 ])
 def test_id_map_rejects_inconsistent_entries(bad: str, message: str) -> None:
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(QuestionnaireError, match=message):
         parse_id_map(bad, "id-map-test.yaml")
 
 
@@ -159,3 +163,23 @@ def test_a_questions_na_rule_is_on_its_cards_na_choice(app_store: Store) -> None
     assert shown["alpha.governance.q1"]["levels"][-1]["description"] == (
         "Does not apply: The team runs no <b>batch</b> models.")  # the cards show every text as text
     assert shown["alpha.governance.q2"]["levels"][-1]["description"] == "Does not apply to this team"
+
+
+def test_validate_checks_the_builtin_id_map(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from clirunner import fails
+
+    from assessment import content
+
+    folder = tmp_path / "builtin"
+    folder.mkdir()
+    for f in DEFAULT_FOLDER.glob("*"):
+        (folder / f.name).write_bytes(f.read_bytes())
+    broken = (folder / "id-map-1.1.0.yaml").read_text().replace("    new_id: aiops.gov.ai-inventory\n", "", 1)
+    (folder / "id-map-1.1.0.yaml").write_text(broken)
+    monkeypatch.setattr(content, "DEFAULT_FOLDER", folder)
+    content.id_maps.cache_clear()
+    try:
+        out = fails("validate")
+    finally:
+        content.id_maps.cache_clear()
+    assert re.search(r"id-map-1\.1\.0\.yaml:\d+: changes\[0\]: a merged question needs `new_id`", out)
