@@ -179,9 +179,10 @@ if st.session_state.pop("action-saved", None):
 plan_actions = list(actions.values())
 counted = progress(plan_actions)
 done_col, overdue_col, open_col = st.columns(3)
-done_col.metric("Done", f"{counted.done} of {counted.counted}", fmt(counted.share_done, percent=True),
-                delta_color="off")
-overdue_col.metric("Overdue", counted.overdue, fmt(counted.share_overdue, percent=True), delta_color="off")
+done_col.metric("Done", f"{counted.done} of {counted.counted} ({fmt(counted.share_done, percent=True)})",
+                help="Dropped actions are not counted.")
+overdue_col.metric("Overdue", f"{counted.overdue} ({fmt(counted.share_overdue, percent=True)})",
+                   help="Planned or in progress, and due before today.")
 open_col.metric("In progress", counted.in_progress)
 
 chosen = st.selectbox("Action to edit", list(actions), key=f"action-pick-{record.id}",
