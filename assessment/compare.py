@@ -151,8 +151,10 @@ def _changes(versions: list[Questionnaire], base: Questionnaire, common: set[str
     old_ids = {x.id for v in older for x in v.questions}
     out: dict[tuple[str, str], QuestionChange] = {}
     for c in entries:
-        if c.change == "added":
-            if c.new_id in base_ids and any(c.new_id not in {x.id for x in v.questions} for v in older):
+        if c.change == "added":  # new to a version that assesses its layer, not merely absent from another layer
+            layer = base.question(c.new_id).layer if c.new_id in base_ids else None
+            if any(c.new_id not in {x.id for x in v.questions} and layer in {x.layer for x in v.questions}
+                   for v in older):
                 out[(c.new_id, c.change)] = QuestionChange(c.new_id, c.change, c.new_id, c.reason, False)
         elif c.change == "reworded":
             continue  # named below, only when the wording really differs between the compared versions

@@ -64,6 +64,13 @@ def test_same_version_names_no_change(new: Questionnaire) -> None:
     assert c.changes == [] and c.left_out == []
 
 
+def test_same_version_on_fewer_layers_names_no_change(new: Questionnaire) -> None:
+    mlops_only = new.model_copy(update={"questions": [x for x in new.questions if x.layer == "mlops"]})
+    c = compare([Assessment.from_values(1, "A", JAN, mlops_only, answers(mlops_only, 1)),
+                 Assessment.from_values(2, "B", JUN, new, answers(new, 2))])
+    assert c.changes == [] and "llmops.gov.customised-models" in c.left_out
+
+
 def test_without_the_map_a_rename_is_left_out(old: Questionnaire, new: Questionnaire) -> None:
     r = reconcile([old, new], [])
     assert {"aiops.gov.ai-service-catalogue", "aiops.gov.ai-inventory"} <= set(r.left_out)
