@@ -617,7 +617,7 @@ def crosswalk(
     Example: python -m assessment crosswalk --format csv > crosswalk.csv
     """
     from assessment.content import load_all, nist_ai_rmf
-    from assessment.crosswalk import crosswalk_rows, function_coverage, unknown_subcategories
+    from assessment.crosswalk import crosswalk_rows, function_coverage, uncovered_subcategories, unknown_subcategories
 
     if fmt not in ("table", "csv", "json"):
         raise UserError(f"unknown format {fmt!r}; choose table, csv or json")
@@ -629,12 +629,15 @@ def crosswalk(
         raise UserError(f"{qid}: {sub!r} is not a subcategory of {framework.title}")
     rows = crosswalk_rows(questionnaires)
     coverage = function_coverage(rows, framework)
+    uncovered = uncovered_subcategories(rows, framework)
     if fmt == "csv":
         typer.echo(rows.drop(columns=["question"]).to_csv(index=False), nl=False)
     elif fmt == "json":
         _echo_json({"framework": framework.id,
                     "rows": rows.drop(columns=["question"]).to_dict(orient="records"),
-                    "coverage": coverage.to_dict(orient="records")})
+                    "coverage": coverage.to_dict(orient="records"),
+                    "covered": len(framework.subcategory_ids()) - len(uncovered),
+                    "subcategories": len(framework.subcategory_ids()), "uncovered": uncovered})
     else:
         for r in rows.itertuples():
             typer.echo(f"{r.question_id:<42} {r.subcategory}")
@@ -645,6 +648,9 @@ def crosswalk(
         for c in coverage.itertuples():
             print(f"  {c.function:<8} {c.covered:>3}/{c.subcategories} subcategories ({c.percent:.0f}%), "
                   f"{c.questions} questions", file=target)
+        total = len(framework.subcategory_ids())
+        print(f"  total    {total - len(uncovered):>3}/{total} subcategories; not evidenced: "
+              f"{', '.join(uncovered) or 'none'}", file=target)
 
 
 @db_app.command("upgrade")

@@ -73,3 +73,9 @@ def function_coverage(rows: pd.DataFrame, framework: Framework) -> pd.DataFrame:
         out.append({"function": f.id, "subcategories": total, "covered": covered,
                     "percent": round(100 * covered / total, 1), "questions": part["question_id"].nunique()})
     return pd.DataFrame(out)
+
+
+def uncovered_subcategories(rows: pd.DataFrame, framework: Framework) -> list[str]:
+    """The framework's subcategories that no question evidences, in framework order."""
+    cited = set(rows["subcategory"])
+    return [sub for sub in framework.subcategory_ids() if sub not in cited]

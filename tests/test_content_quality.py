@@ -193,6 +193,16 @@ def test_coverage_reaches_66_and_each_gap_is_explained(current: Questionnaire) -
         assert f"- {s} (" in section, f"{s} is uncovered: name it in CHANGELOG.md with the reason"
 
 
+def test_crosswalk_command_reports_the_gaps() -> None:
+    from clirunner import invoke
+
+    data = json.loads(invoke("crosswalk", "--format", "json").stdout)
+    assert data["subcategories"] == 72 and data["covered"] >= 66
+    assert data["covered"] + len(data["uncovered"]) == 72
+    text = invoke("crosswalk").stdout
+    assert f"total     {data['covered']}/72 subcategories; not evidenced: {', '.join(data['uncovered'])}" in text
+
+
 # --- N/A rules -----------------------------------------------------------------------------------------------
 
 NEEDS_NA_RULE = ["mlops.sec.explainability", "mlops.sec.fairness-testing", "mlops.arch.serving-slos",
