@@ -349,7 +349,7 @@ def describe_votes(summary: Mapping[str, Any]) -> str:
     """One sentence for a vote distribution: the counts, the median, the range and a disagreement."""
     if not summary.get("votes"):
         return "No votes yet."
-    counts = [f"{summary['labels'][c]} {n}" for c, n in summary["distribution"].items() if n]
+    counts = [f"{summary['labels'][c]}: {n}" for c, n in summary["distribution"].items() if n]
     text = f"{summary['votes']} votes: {', '.join(counts)}"
     if summary.get("median") is not None:
         text += f"; median {summary['median']:g}, range {summary['low']}–{summary['high']}"

@@ -47,6 +47,10 @@ STYLES = """<style>
   /* captions: #595755 on white is 7.0:1 (Streamlit draws them at 60 % opacity: #828180, 3.88:1) */
   [data-testid="stCaptionContainer"] { opacity: 1 !important; }
   [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] * { color: #595755 !important; }
+  /* a disabled widget's label stays readable (Streamlit fades it to 2.3:1): e.g. a vote after the reveal */
+  .stElementContainer:has(:disabled) [data-testid="stWidgetLabel"],
+  .stElementContainer:has(:disabled) [data-testid="stWidgetLabel"] * {
+    opacity: 1 !important; color: #595755 !important; }
   /* a focus ring anyone can see, on every control reached with the keyboard */
   :focus-visible { outline: 3px solid #0072B2 !important; outline-offset: 2px !important; }
   /* links and summaries are targets of at least 24 × 24 px (WCAG 2.5.8) */

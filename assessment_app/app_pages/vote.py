@@ -23,9 +23,14 @@ from assessment_app.app_pages.shared import (
     write_participant_cookie,
 )
 
+# A phone's page: no sidebar, one column that reflows down to 320 px (and 200 % zoom) without sideways
+# scrolling, long words wrapped, and every choice a finger-sized target (44 px, WCAG 2.5.8 asks 24).
 st.html("""<style>
   section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"] { display: none; }
-  .stMainBlockContainer { max-width: 520px; padding-top: 2rem; }
+  .stMainBlockContainer { max-width: 520px; padding: 2rem 1rem 3rem; }
+  .stMainBlockContainer p, .stMainBlockContainer h4, .stMainBlockContainer label { overflow-wrap: anywhere; }
+  [data-testid="stRadio"] label { min-height: 44px; align-items: center; padding: 0.25rem 0; }
+  [data-testid="stCode"], [data-testid="stCaptionContainer"] code { white-space: pre-wrap; }
 </style>""")
 
 store = open_store()

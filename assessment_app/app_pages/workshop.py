@@ -130,7 +130,7 @@ else:
         st.code(link, language=None)
         st.caption(ADDRESS_WARNING + (f" {failed} wrong codes tried since the doors opened." if failed else ""))
     with right:
-        st.image(qr_png(link), width=180, caption="Scan to join")
+        st.image(qr_png(link), width=180, caption="Scan to join", alt=f"QR code of the join link {link}")
 
 
 def set_doors(open_: bool) -> None:
