@@ -276,3 +276,28 @@ def test_an_import_with_a_bad_action_names_the_field(mini: Questionnaire, store:
 def test_replace_keeps_the_action_a_value(mini: Questionnaire) -> None:
     a = Action("q", owner="Ada")
     assert replace(a, owner="Bo") != a and change(a, by="Ada") == replace(a, updated_by="Ada")
+
+
+def test_concurrent_changes_of_different_fields_are_all_kept(store: Store, mini: Questionnaire) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    aid = store.create_assessment("Baseline", "Platform", mini)
+    qid = qids(mini)[0]
+
+    def edit(i: int) -> None:
+        if i % 2:
+            store.set_action(aid, qid, owner=f"owner {i}", changed_by=f"p{i}")
+        else:
+            store.set_action(aid, qid, ticket=f"https://t.example/{i}", changed_by=f"p{i}")
+
+    with ThreadPoolExecutor(6) as pool:
+        list(pool.map(edit, range(24)))
+    history = store.action_history(aid, qid)
+    assert len(history) == 24  # the first edits raced to insert the row: the losers applied theirs on top
+    # Each change touched one field: a row that also undid another field would be a lost update.
+    for before, after in zip(history, history[1:], strict=False):
+        changed = [k for k in ("owner", "ticket") if before[k] != after[k]]
+        assert len(changed) == 1, (before, after)
+    final = store.actions(aid)[qid]
+    assert final.owner == next(h["owner"] for h in reversed(history) if h["changed_by"] in
+                               {f"p{i}" for i in range(1, 24, 2)})

@@ -77,8 +77,11 @@ class Actions(StoreBase):
                 raise NotFound(f"no assessment with id {assessment_id}")
             if question_id not in self._question_ids(conn, assessment_id, head.questionnaire_hash):
                 raise StorageError(f"question {question_id!r} is not in this assessment's questionnaire")
+            # FOR UPDATE (PostgreSQL; SQLite's write transaction holds its lock from BEGIN): two people changing
+            # different fields of one action at once both keep their change, nobody writes back a stale field.
             row = conn.execute(select(actions).where(actions.c.assessment_id == assessment_id,
-                                                     actions.c.question_id == question_id)).first()
+                                                     actions.c.question_id == question_id)
+                               .with_for_update()).first()
             old = action_record(row) if row is not None else Action(question_id)
             if changes["due"] is _UNSET:
                 del changes["due"]
