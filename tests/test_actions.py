@@ -301,3 +301,26 @@ def test_concurrent_changes_of_different_fields_are_all_kept(store: Store, mini:
     final = store.actions(aid)[qid]
     assert final.owner == next(h["owner"] for h in reversed(history) if h["changed_by"] in
                                {f"p{i}" for i in range(1, 24, 2)})
+
+
+def test_migration_0006_upgrades_a_0005_database_and_back(db_url: str, mini: Questionnaire) -> None:
+    from alembic import command
+
+    from assessment.migrations import alembic_config, current_revision
+    from assessment.storage import make_engine
+
+    engine = make_engine(db_url)
+    command.upgrade(alembic_config(engine), "0005")
+    with engine.begin() as conn:  # an assessment written by the 0005 schema
+        conn.exec_driver_sql("insert into organisations (name) values ('Org')")
+        conn.exec_driver_sql("insert into departments (organisation_id, name) select id, 'Platform' from organisations")
+    store = Store(engine)
+    store.upgrade()
+    assert current_revision(engine) == "0006"
+    aid = store.create_assessment("After", "Platform", mini, organisation="Org")
+    store.set_action(aid, qids(mini)[0], owner="Ada")
+    assert store.load(aid).details.previous_id is None
+    command.downgrade(alembic_config(engine), "0005")  # and back: the assessment survives both ways
+    command.upgrade(alembic_config(engine), "head")
+    assert store.load(aid).actions == {} and store.load(aid).name == "After"
+    engine.dispose()
