@@ -23,7 +23,6 @@ import pytest
 from alembic.script import ScriptDirectory
 from browser import DATA, PHONE, Q1, Q1_TEXT, free_port, no_errors, patient, shot, vote
 from playwright.sync_api import Browser, BrowserContext, Page, expect
-from playwright.sync_api import Error as PlaywrightError
 from proxy import ROUTE_COOKIE, Proxy, listener_pid, nginx, replicas
 from pypdf import PdfReader
 from sqlalchemy import select, text
@@ -33,10 +32,7 @@ from assessment.migrations import alembic_config
 from assessment.storage import Store, make_engine
 from assessment.storage.schema import participants
 
-# Three replicas, nginx and seven Chromium contexts on 2 cores: about one run in three here loses a click
-# (a download button that starts nothing, a button not there within 15 s) — under investigation, so a
-# failed run is tried again up to twice before it counts (pytest-rerunfailures).
-pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.slow, pytest.mark.flaky(reruns=2)]
+pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.slow]
 
 # ms; three servers, nginx and eight browser pages share the machine (2 slow cores in CI)
 TIMEOUT = 30_000  # a rerun's result, or a live fragment's next read of the database
@@ -64,22 +60,19 @@ def arrive(proxy: Proxy, context: BrowserContext) -> str:
     return served_by(proxy, route(context))[0]
 
 
-def download(page: Page, button: str, attempts: int = 3, timeout: float = TIMEOUT) -> bytes:
-    """The file a download button gives, clicked once the page's script has finished running. A click
-    that lands while the page is still rerunning (the button being redrawn, the file it serves replaced)
-    starts nothing or is cancelled: then wait for the run to end and click again."""
-    for attempt in range(attempts):
-        expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning",
-                                                              timeout=TIMEOUT)
-        try:
-            with page.expect_download(timeout=timeout) as info:
-                page.get_by_role("button", name=button).click(timeout=timeout / 2)
-            return Path(info.value.path()).read_bytes()
-        except PlaywrightError:  # a timeout, or "Download.path: canceled"
-            if attempt == attempts - 1:
-                raise
-            page.reload()  # a button left disabled (seen about one run in three here) comes back enabled
-    raise AssertionError("unreachable")
+def settled(page: Page) -> Page:
+    """The page once its script has finished running: a click that lands mid-rerun may hit a button the
+    rerun is replacing, or ask for a download file the rerun is replacing."""
+    expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning", timeout=TIMEOUT)
+    return page
+
+
+def download(page: Page, button: str, timeout: float = TIMEOUT) -> bytes:
+    """The file a download button gives, clicked once the page has settled."""
+    settled(page)
+    with page.expect_download(timeout=timeout) as info:
+        page.get_by_role("button", name=button).click(timeout=timeout / 2)
+    return Path(info.value.path()).read_bytes()
 
 
 def test_three_replicas_behind_nginx_survive_losing_one(browser: Browser, pg_url: str, tmp_path: Path) -> None:
@@ -95,6 +88,7 @@ def test_three_replicas_behind_nginx_survive_losing_one(browser: Browser, pg_url
 
     def new_page(context: BrowserContext) -> Page:
         page = patient(context.new_page())
+        page.set_default_timeout(TIMEOUT)
         page.set_default_navigation_timeout(SLOW_TIMEOUT)  # a fresh context downloads Streamlit's scripts
         return page
 
@@ -223,8 +217,9 @@ def test_three_replicas_behind_nginx_survive_losing_one(browser: Browser, pg_url
                     assert len(moved) == 1 and seen.index(next(iter(moved))) > 0, (home, seen)
 
             # The facilitator reveals and records the consensus
-            facilitator.get_by_role("button", name="Reveal").click()
-            facilitator.get_by_role("button", name="Record consensus").click()
+            settled(facilitator).get_by_role("button", name="Reveal").click()
+            expect(facilitator.get_by_role("button", name="Record consensus")).to_be_visible(timeout=TIMEOUT)
+            settled(facilitator).get_by_role("button", name="Record consensus").click()
             expect(facilitator.get_by_text(re.compile(r"Recorded Level \d as the answer"))).to_be_visible(
                 timeout=TIMEOUT)
             consensus = store.answers(aid)[Q1]
@@ -234,9 +229,6 @@ def test_three_replicas_behind_nginx_survive_losing_one(browser: Browser, pg_url
             facilitator.goto(f"{proxy.url}/data?assessment={aid}")
             export = download(facilitator, "JSON (lossless: re-import anywhere)")
             assert json.loads(export)["assessment"]["name"] == "Company workshop"
-            # Through the proxy, a second deferred download on the same page sometimes stays disabled after
-            # the first (seen 2 runs in 3 on 2 busy cores; not yet understood): a fresh page for each.
-            facilitator.goto(f"{proxy.url}/data?assessment={aid}")
             backup = json.loads(download(facilitator, "Download a backup of every assessment"))
             assert [a["assessment"]["name"] for a in backup] == ["Company workshop"]
             facilitator.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(
