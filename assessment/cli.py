@@ -382,14 +382,21 @@ def compare_(
 
     Example: python -m assessment compare 1 2 3 --json
     """
+    import datetime as dt
+
     from assessment import compare as comparing
+    from assessment.actions import department_progress
+    from assessment.present import fmt
 
     if len(assessment_ids) < 2:
         raise UserError("compare needs two or more assessment ids (see `python -m assessment list`)")
     entries = _store().load_many([_parse_id(x) for x in assessment_ids])
     result = comparing.trend(entries) if trend else comparing.compare(entries)
+    done = [{"id": e.id, "department": r["department"], "date": r["assessed_on"].isoformat(),
+             **r["progress"].as_dict()} for e, r in zip(entries, department_progress(entries, dt.date.today()),
+                                                      strict=True)]
     if as_json:
-        _echo_json(result.as_dict())
+        _echo_json({**result.as_dict(), "actions": done})
         return
     c = result.comparison if isinstance(result, comparing.Trend) else result
     if c.left_out:
@@ -403,6 +410,7 @@ def compare_(
         typer.echo(f"{result.department}: scores per dimension over time")
         typer.echo(result.scores.to_string(float_format="{:.1f}".format))
         typer.echo(f"\nchange between consecutive dates\n{result.changes.to_string(float_format='{:+.1f}'.format)}")
+        _echo_done(done, fmt)
         return
     typer.echo(f"scores per dimension\n{c.pivot.to_string(float_format='{:.1f}'.format)}")
     typer.echo(f"\ndelta to the organisation mean\n{c.deltas.to_string(float_format='{:+.2f}'.format)}")
@@ -411,6 +419,15 @@ def compare_(
         if r.strongest is not None:
             typer.echo(f"  {r.dimension_name:<32} strongest {r.strongest} ({r.strongest_score:.1f}), "
                        f"weakest {r.weakest} ({r.weakest_score:.1f})")
+    _echo_done(done, fmt)
+
+
+def _echo_done(rows: list[dict[str, Any]], fmt: Callable[..., str]) -> None:
+    """compare's last lines: each assessment's actions done and overdue."""
+    typer.echo("\nactions done and overdue (dropped ones not counted)")
+    for r in rows:
+        typer.echo(f"  #{r['id']} {r['department']} {r['date']}: {fmt(r['share_done'], percent=True)} done, "
+                   f"{fmt(r['share_overdue'], percent=True)} overdue of {r['actions'] - r['dropped']}")
 
 
 @app.command("targets")

@@ -90,3 +90,16 @@ def test_export_json_carries_the_actions(setup: tuple[Store, int, list[str]]) ->
     store.set_action(aid, ids[0], owner="Ada")
     data = json.loads(invoke("export", str(aid)).stdout)
     assert [a["owner"] for a in data["actions"]] == ["Ada"] and len(data["action_history"]) == 1
+
+
+def test_compare_reports_actions_done_and_overdue(setup: tuple[Store, int, list[str]], mini: Questionnaire) -> None:
+    store, aid, ids = setup
+    store.set_action(aid, ids[0], status="done")
+    other = store.create_assessment("Data", "Data", mini, assessed_on=dt.date(2026, 1, 31))
+    store.save_answer(other, ids[0], level=0)
+    data = json.loads(invoke("compare", str(aid), str(other), "--json").stdout)
+    by_department = {r["department"]: r for r in data["actions"]}
+    assert (by_department["Platform"]["actions"], by_department["Platform"]["done"]) == (8, 1)
+    assert by_department["Data"]["share_done"] == 0.0
+    text = invoke("compare", str(aid), str(other)).stdout
+    assert f"#{aid} Platform 2026-01-31: 12% done" in text
