@@ -180,6 +180,8 @@ def parse_assignments(pairs: Iterable[str]) -> dict[str, Any]:
             raise ActionError(name or pair, f"expected one of {', '.join(f + '=…' for f in FIELDS)}, got {pair!r}")
         if name in out:
             raise ActionError(name, "given twice")
+        if name == "status":  # "In progress", "in-progress" and "in_progress" alike
+            value = "_".join(value.strip().lower().replace("-", " ").split())
         out[name] = parse_due(value) if name == "due" else value.strip()
     if not out:
         raise ActionError("owner", f"nothing to set; give one or more of {', '.join(f + '=…' for f in FIELDS)}")

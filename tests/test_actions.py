@@ -94,6 +94,8 @@ def test_assignments_as_the_cli_takes_them() -> None:
     assert parse_assignments(["owner=Ada Lovelace", "due=2027-03-31", "status=done"]) == {
         "owner": "Ada Lovelace", "due": dt.date(2027, 3, 31), "status": "done"}
     assert parse_assignments(["due="]) == {"due": None}
+    assert parse_assignments(["status=In progress"]) == parse_assignments(["status=in-progress"]) == \
+        {"status": "in_progress"}
     for bad, field in ((["colour=red"], "colour"), (["due=31/03/2027"], "due"), (["owner"], "owner"),
                        (["owner=a", "owner=b"], "owner"), ([], "owner")):
         with pytest.raises(ActionError) as err:
