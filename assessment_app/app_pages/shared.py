@@ -53,6 +53,8 @@ STYLES = """<style>
     opacity: 1 !important; color: #595755 !important; }
   /* a focus ring anyone can see, on every control reached with the keyboard */
   :focus-visible { outline: 3px solid #0072B2 !important; outline-offset: 2px !important; }
+  /* radios, checkboxes and toggles hide their input: the ring goes around the whole choice */
+  label:has(input:focus-visible) { outline: 3px solid #0072B2; outline-offset: 2px; border-radius: 4px; }
   /* links and summaries are targets of at least 24 × 24 px (WCAG 2.5.8) */
   [data-testid="stPageLink"] a, [data-testid="stExpander"] summary { min-height: 24px; }
   /* the chosen option of a segmented control: #00456b on its pale blue is 7.6:1 (the primary blue, 3.9:1) */
