@@ -121,3 +121,17 @@ def test_compare_shows_actions_done_and_overdue_per_department(
     run(at)
     table = next(d.value for d in at.dataframe if "Overdue" in d.value.columns)
     assert list(table["Assessment"]) == ["Baseline", "Platform again"] and list(table["Done"]) == ["14%", "29%"]
+
+
+def test_with_nothing_left_to_plan_the_edited_actions_stay_on_the_page(
+        app_store: Store, answered: tuple[int, list[str]], mini: Questionnaire) -> None:
+    aid, ids = answered
+    app_store.set_action(aid, ids[0], owner="Ada", status="done")
+    app_store.set_targets(aid, {(layer.id, d.id): 1 for layer in mini.layers for d in mini.dimensions})
+    at = app(aid, page=ROADMAP)
+    assert any("nothing to plan" in t for t in texts(at.success))
+    assert "Timeline" not in texts(at.subheader) and "Actions" in texts(at.subheader)
+    table = next(d.value for d in at.dataframe if "Ticket" in d.value.columns)
+    assert list(zip(table["Owner"], table["Phase"], table["Status"], strict=True)) == [("Ada", "off the roadmap",
+                                                                                        "Done")]
+    assert texts(at.caption).count("No longer on the roadmap.") == 1

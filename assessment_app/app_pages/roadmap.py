@@ -26,7 +26,7 @@ from assessment.questionnaire import MAX_LEVEL
 from assessment.roadmap import PHASE_NAMES
 from assessment.settings import settings
 from assessment.storage import NotFound, StorageError
-from assessment_app.app_pages.shared import FACILITATOR_KEY, need_assessment, open_store
+from assessment_app.app_pages.shared import FACILITATOR_KEY, need_assessment, open_store, show_chart
 
 store = open_store()
 record = store.load(need_assessment(store).id)
@@ -111,37 +111,32 @@ def since_last_assessment() -> None:
         }), hide_index=True, width="stretch", key="moved-without-action")
 
 
-if not plan_.items:
-    st.success("Every answered question is at or above its target: nothing to plan.")
-    since_last_assessment()
-    st.stop()
-
-st.subheader("Timeline")
-st.plotly_chart(charts.roadmap_timeline(charts.timeline_items(plan_.items)), width="stretch",
-                config={"displaylogo": False},
-                key="timeline")
-
-for phase, items in plan_.by_phase().items():
-    if not items:
-        continue
-    st.subheader(f"{PHASE_NAMES[phase]} · {len(items)} items")
+def plan_section() -> None:
+    """The timeline, the phases with their items' owners and statuses, and every gap by priority."""
+    st.subheader("Timeline")
+    timeline = charts.timeline_items(plan_.items)
+    show_chart(charts.roadmap_timeline(timeline), charts.describe_timeline(timeline),
+               charts.timeline_table(timeline), key="timeline")
+    for phase, items in plan_.by_phase().items():
+        if not items:
+            continue
+        st.subheader(f"{PHASE_NAMES[phase]} · {len(items)} items")
+        st.dataframe(pd.DataFrame({
+            "Layer": [i.layer_name for i in items], "Dimension": [i.dimension_name for i in items],
+            "Step": [f"{i.from_level} → {i.to_level}" for i in items],
+            "Action": [i.recommendation for i in items], "Why": [i.reason for i in items],
+            "Priority": [i.priority for i in items], "Owner": [actions[i.question_id].action.owner for i in items],
+            "Status": [actions[i.question_id].action.status_name for i in items],
+        }), hide_index=True, width="stretch",
+            column_config={"Action": st.column_config.TextColumn(width="large"),
+                           "Why": st.column_config.TextColumn(width="medium")})
+    st.subheader("All gaps by priority")
     st.dataframe(pd.DataFrame({
-        "Layer": [i.layer_name for i in items], "Dimension": [i.dimension_name for i in items],
-        "Step": [f"{i.from_level} → {i.to_level}" for i in items],
-        "Action": [i.recommendation for i in items], "Why": [i.reason for i in items],
-        "Priority": [i.priority for i in items], "Owner": [actions[i.question_id].action.owner for i in items],
-        "Status": [actions[i.question_id].action.status_name for i in items],
-    }), hide_index=True, width="stretch",
-        column_config={"Action": st.column_config.TextColumn(width="large"),
-                       "Why": st.column_config.TextColumn(width="medium")})
-
-st.subheader("All gaps by priority")
-st.dataframe(pd.DataFrame({
-    "Question": analysis.questions["question"], "Layer": analysis.questions["layer_name"],
-    "Level": analysis.questions["level"].astype(int), "Target": analysis.questions["target"].astype(int),
-    "Gap": analysis.questions["gap"].astype(int), "Priority": analysis.questions["priority"].astype(int),
-    "Why": analysis.questions["reason"],
-}), hide_index=True, width="stretch")
+        "Question": analysis.questions["question"], "Layer": analysis.questions["layer_name"],
+        "Level": analysis.questions["level"].astype(int), "Target": analysis.questions["target"].astype(int),
+        "Gap": analysis.questions["gap"].astype(int), "Priority": analysis.questions["priority"].astype(int),
+        "Why": analysis.questions["reason"],
+    }), hide_index=True, width="stretch")
 
 
 # --- actions: one per roadmap question ----------------------------------------------------------
@@ -171,66 +166,76 @@ def save_action(p: PlannedAction, owner: str, due: dt.date | None, status: str, 
     st.rerun()
 
 
-st.subheader("Actions")
-st.caption("One action per question on the roadmap: who owns it, when it is due (by default from its phase: Now "
-           "3 months after the assessment, Next 6, Later 12, backlog 18), and how far it has got.")
-if st.session_state.pop("action-saved", None):
-    st.toast("Action saved")
-plan_actions = list(actions.values())
-counted = progress(plan_actions)
-done_col, overdue_col, open_col = st.columns(3)
-done_col.metric("Done", f"{counted.done} of {counted.counted} ({fmt(counted.share_done, percent=True)})",
-                help="Dropped actions are not counted.")
-overdue_col.metric("Overdue", f"{counted.overdue} ({fmt(counted.share_overdue, percent=True)})",
-                   help="Planned or in progress, and due before today.")
-open_col.metric("In progress", counted.in_progress)
+def actions_section() -> None:
+    """Progress, one action edited in a form with its history, every action in a table, the tracker files."""
+    st.subheader("Actions")
+    st.caption("One action per question on the roadmap: who owns it, when it is due (by default from its phase: Now "
+               "3 months after the assessment, Next 6, Later 12, backlog 18), and how far it has got.")
+    if st.session_state.pop("action-saved", None):
+        st.toast("Action saved")
+    plan_actions = list(actions.values())
+    counted = progress(plan_actions)
+    done_col, overdue_col, open_col = st.columns(3)
+    done_col.metric("Done", f"{counted.done} of {counted.counted} ({fmt(counted.share_done, percent=True)})",
+                    help="Dropped actions are not counted.")
+    overdue_col.metric("Overdue", f"{counted.overdue} ({fmt(counted.share_overdue, percent=True)})",
+                       help="Planned or in progress, and due before today.")
+    open_col.metric("In progress", counted.in_progress)
 
-chosen = st.selectbox("Action to edit", list(actions), key=f"action-pick-{record.id}",
-                      format_func=lambda qid: action_label(actions[qid]))
-p = actions[chosen]
-with st.form(f"action-{record.id}-{chosen}", border=True):
-    st.markdown(f"**{plain(p.recommendation or p.question)}**")
-    st.caption(plain(p.why) if p.why else "No longer on the roadmap.")
-    left, right = st.columns(2)
-    owner = left.text_input("Owner", p.action.owner, max_chars=200)
-    due = right.date_input("Due date", p.due, format="YYYY-MM-DD")
-    status = left.selectbox("Status", STATUSES, index=STATUSES.index(p.status), format_func=STATUS_NAMES.get,
-                            help="Done can be reopened (in progress); dropped can be planned again.")
-    ticket = right.text_input("Ticket link", p.action.ticket, placeholder="https://…")
-    reason = st.text_input("Reason (when dropped)", p.action.reason)
-    if st.form_submit_button("Save action", type="primary"):
-        save_action(p, owner, due, status, reason, ticket)
-history = store.action_history(record.id, chosen)
-if history:
-    with st.expander(f"History of this action ({len(history)})"):
-        previous = None
-        for h in history:
-            st.caption(f"{h['changed_at']:%Y-%m-%d %H:%M} · {plain(h['changed_by'] or 'someone')}: "
-                       f"{plain(describe(previous, h))}")
-            previous = h
+    chosen = st.selectbox("Action to edit", list(actions), key=f"action-pick-{record.id}",
+                          format_func=lambda qid: action_label(actions[qid]))
+    p = actions[chosen]
+    with st.form(f"action-{record.id}-{chosen}", border=True):
+        st.markdown(f"**{plain(p.recommendation or p.question)}**")
+        st.caption(plain(p.why) if p.why else "No longer on the roadmap.")
+        left, right = st.columns(2)
+        owner = left.text_input("Owner", p.action.owner, max_chars=200)
+        due = right.date_input("Due date", p.due, format="YYYY-MM-DD")
+        status = left.selectbox("Status", STATUSES, index=STATUSES.index(p.status), format_func=STATUS_NAMES.get,
+                                help="Done can be reopened (in progress); dropped can be planned again.")
+        ticket = right.text_input("Ticket link", p.action.ticket, placeholder="https://…")
+        reason = st.text_input("Reason (when dropped)", p.action.reason)
+        if st.form_submit_button("Save action", type="primary"):
+            save_action(p, owner, due, status, reason, ticket)
+    history = store.action_history(record.id, chosen)
+    if history:
+        with st.expander(f"History of this action ({len(history)})"):
+            previous = None
+            for h in history:
+                st.caption(f"{h['changed_at']:%Y-%m-%d %H:%M} · {plain(h['changed_by'] or 'someone')}: "
+                           f"{plain(describe(previous, h))}")
+                previous = h
 
-st.dataframe(pd.DataFrame({
-    "Question": [action_label(x) for x in plan_actions],
-    "Phase": [PHASE_NAMES.get(x.phase, "off the roadmap") for x in plan_actions],
-    "Owner": [x.action.owner for x in plan_actions],
-    "Due": [x.due for x in plan_actions],
-    "Status": [x.action.status_name + (" · overdue" if x.overdue else "") for x in plan_actions],
-    "Ticket": [x.action.ticket or None for x in plan_actions],
-}), hide_index=True, width="stretch", key="actions-table",
-    column_config={"Ticket": st.column_config.LinkColumn(), "Due": st.column_config.DateColumn(format="YYYY-MM-DD")})
+    st.dataframe(pd.DataFrame({
+        "Question": [action_label(x) for x in plan_actions],
+        "Phase": [PHASE_NAMES.get(x.phase, "off the roadmap") for x in plan_actions],
+        "Owner": [x.action.owner for x in plan_actions],
+        "Due": [x.due for x in plan_actions],
+        "Status": [x.action.status_name + (" · overdue" if x.overdue else "") for x in plan_actions],
+        "Ticket": [x.action.ticket or None for x in plan_actions],
+    }), hide_index=True, width="stretch", key="actions-table",
+        column_config={"Ticket": st.column_config.LinkColumn(),
+                       "Due": st.column_config.DateColumn(format="YYYY-MM-DD")})
 
-base = settings().public_url
-if not base:
-    url = urllib.parse.urlsplit(st.context.url or "http://localhost:8501/")
-    base = f"{url.scheme}://{url.netloc}"
-link = tracker.assessment_link(base, record.id)
-st.caption("Into the team's tracker: Jira's CSV importer reads dates in its default format; GitHub's CSV "
-           "has the columns of `gh issue create`; the calendar has one all-day event per due date.")
-for column, (fmt_, label, mime) in zip(st.columns(3), (
-        ("jira", "Jira CSV", "text/csv"), ("github", "GitHub issues CSV", "text/csv"),
-        ("ics", "Calendar (.ics)", "text/calendar")), strict=True):
-    column.download_button(label, tracker.tracker_file(fmt_, plan_actions, record.details, link),
-                           file_name=tracker.file_name(fmt_, record.details), mime=mime,
-                           icon=":material/download:", width="stretch", key=f"actions-{fmt_}")
+    base = settings().public_url
+    if not base:
+        url = urllib.parse.urlsplit(st.context.url or "http://localhost:8501/")
+        base = f"{url.scheme}://{url.netloc}"
+    link = tracker.assessment_link(base, record.id)
+    st.caption("Into the team's tracker: Jira's CSV importer reads dates in its default format; GitHub's CSV "
+               "has the columns of `gh issue create`; the calendar has one all-day event per due date.")
+    for column, (fmt_, label, mime) in zip(st.columns(3), (
+            ("jira", "Jira CSV", "text/csv"), ("github", "GitHub issues CSV", "text/csv"),
+            ("ics", "Calendar (.ics)", "text/calendar")), strict=True):
+        column.download_button(label, tracker.tracker_file(fmt_, plan_actions, record.details, link),
+                               file_name=tracker.file_name(fmt_, record.details), mime=mime,
+                               icon=":material/download:", width="stretch", key=f"actions-{fmt_}")
 
+
+if plan_.items:
+    plan_section()
+else:
+    st.success("Every answered question is at or above its target: nothing to plan.")
+if actions:
+    actions_section()
 since_last_assessment()
