@@ -29,25 +29,29 @@ if participant_session(_store):
     st.navigation([st.Page("app_pages/vote.py", title="Vote", icon=":material/how_to_vote:")],
                   position="hidden").run()
     st.stop()
+PAGES = [  # app_pages/<name>.py, served at /<name> (the first also at /)
+    ("assessments", "Assessments", ":material/folder_open:"),
+    ("scope", "Scope", ":material/tune:"),
+    ("questionnaire", "Questionnaire", ":material/edit_note:"),
+    ("workshop", "Workshop", ":material/groups:"),
+    ("results", "Results", ":material/monitoring:"),
+    ("roadmap", "Roadmap", ":material/route:"),
+    ("compare", "Compare", ":material/compare_arrows:"),
+    ("report", "Report", ":material/picture_as_pdf:"),
+    ("data", "Data", ":material/database:"),
+]
 needs_login = login_required(_store)
 facilitator = current_facilitator(_store) if needs_login else None
 if needs_login and not facilitator:
-    st.navigation([st.Page("app_pages/login.py", title="Log in", icon=":material/login:")], position="hidden").run()
+    # Every page's address shows the login form, so a bookmarked link (/data?assessment=3) leads to its page
+    # once logged in, rather than to Streamlit's "Page not found" over the form.
+    st.navigation([st.Page("app_pages/login.py", title="Log in", icon=":material/login:", url_path=name, default=i == 0)
+                   for i, (name, _, _) in enumerate(PAGES)], position="hidden").run()
     st.stop()
 write_login_cookie()  # after a login: the browser keeps the token, so a reload stays logged in
 
-pages = [
-    st.Page("app_pages/assessments.py", title="Assessments", icon=":material/folder_open:", default=True),
-    st.Page("app_pages/scope.py", title="Scope", icon=":material/tune:"),
-    st.Page("app_pages/questionnaire.py", title="Questionnaire", icon=":material/edit_note:"),
-    st.Page("app_pages/workshop.py", title="Workshop", icon=":material/groups:"),
-    st.Page("app_pages/results.py", title="Results", icon=":material/monitoring:"),
-    st.Page("app_pages/roadmap.py", title="Roadmap", icon=":material/route:"),
-    st.Page("app_pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
-    st.Page("app_pages/report.py", title="Report", icon=":material/picture_as_pdf:"),
-    st.Page("app_pages/data.py", title="Data", icon=":material/database:"),
-]
-page = st.navigation(pages)
+page = st.navigation([st.Page(f"app_pages/{name}.py", title=title, icon=icon, url_path=name, default=i == 0)
+                      for i, (name, title, icon) in enumerate(PAGES)])
 if facilitator:
     st.sidebar.caption(f"Logged in as **{plain(facilitator)}**")
     st.sidebar.button("Log out", key="logout", on_click=log_out, args=(_store,))

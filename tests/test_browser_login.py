@@ -13,6 +13,7 @@ import pytest
 from browser import DATA, RERUN_TIMEOUT, no_errors, serve_app, shot
 from playwright.sync_api import Browser, Page, expect
 
+from assessment.content import load_questionnaire
 from assessment.storage import Store
 
 pytestmark = pytest.mark.browser
@@ -75,5 +76,20 @@ def test_login_survives_a_reload_and_logout_really_logs_out(browser: Browser, tm
         page.reload()
         expect_logged_in(page)
         assert login_cookie(page)["value"] != cookie["value"]
+        no_errors(page)
+
+        # A bookmarked page of an assessment, opened logged out: the login form, usable (no "Page not
+        # found" dialog over it), and after the login the page the link named, with its assessment.
+        aid = store.create_assessment("Bookmarked", "Platform", load_questionnaire(DATA / "mini.yaml"))
+        page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+        page.goto(f"{url}/data?assessment={aid}")
+        expect_login_page(page)
+        expect(page.get_by_role("dialog")).to_have_count(0)
+        page.get_by_label("User name").fill("ada")
+        page.get_by_label("Password", exact=True).fill("correct horse")
+        page.get_by_role("button", name="Log in", exact=True).click()
+        expect(page.get_by_role("heading", name="Data")).to_be_visible(timeout=RERUN_TIMEOUT)
+        expect(page.get_by_text("Bookmarked", exact=True)).to_be_visible(timeout=RERUN_TIMEOUT)
+        assert page.url.endswith(f"/data?assessment={aid}")
         no_errors(page)
     store.engine.dispose()
