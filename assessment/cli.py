@@ -561,11 +561,7 @@ def export(
         raise UserError(f"unknown format {fmt!r}; choose json, csv or xlsx")
     if fmt == "xlsx" and output is None:
         raise UserError("an XLSX workbook is binary: write it to a file with -o FILE.xlsx")
-    store = _store()
-    record = store.get_assessment(_parse_id(assessment_id))
-    data = exchange.export_as(fmt, record, store.answers(record.id), store.targets(record.id),
-                              store.history(record.id), actions=store.actions(record.id),
-                              action_history=store.action_history(record.id))
+    data = exchange.export_stored(fmt, _store(), _parse_id(assessment_id))
     if output is None:
         text = data.decode("utf-8-sig")
         typer.echo(text, nl=not text.endswith("\n"))

@@ -64,6 +64,7 @@ def test_a_fresh_class_without_the_methods_is_left_alone(caplog: pytest.LogCaptu
 @pytest.mark.browser
 def test_a_slow_download_survives_a_live_workshop(browser: Browser, app_url: str, server_store: Store) -> None:
     aid = server_store.create_assessment("Busy day", "Platform", load_questionnaire(DATA / "mini.yaml"))
+    server_store.set_action(aid, Q1, owner="Ada", changed_by="test")
     ws = server_store.open_workshop(aid)
     server_store.set_current_question(ws.id, Q1)
 
@@ -86,8 +87,12 @@ def test_a_slow_download_survives_a_live_workshop(browser: Browser, app_url: str
         route.continue_()
 
     facilitator.route("**/media/**", late)
-    for button, check in [("JSON (lossless: re-import anywhere)",
-                           lambda data: json.loads(data)["assessment"]["name"] == "Busy day"),
+    def export_ok(data: bytes) -> bool:  # the whole assessment, its roadmap actions included
+        export = json.loads(data)
+        return export["assessment"]["name"] == "Busy day" and [
+            (a["question_id"], a["owner"]) for a in export["actions"]] == [(Q1, "Ada")]
+
+    for button, check in [("JSON (lossless: re-import anywhere)", export_ok),
                           ("Download a backup of every assessment",
                            lambda data: [a["assessment"]["name"] for a in json.loads(data)] == ["Busy day"])]:
         expect(facilitator.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning")

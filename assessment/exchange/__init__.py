@@ -18,7 +18,7 @@ questionnaire instead of carrying it: the caller says where to look for it with 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from assessment.actions import Action
 from assessment.exchange.common import (
@@ -52,9 +52,9 @@ __all__ = [
     "ANSWER_COLUMNS", "CSV_COLUMNS", "FORMAT", "FORMATS", "MAX_BACKUP_BYTES", "MAX_IMPORT_BYTES",
     "MAX_XLSX_UNPACKED_BYTES", "META_COLUMNS", "SCHEMA_VERSION", "SNAPSHOT_SHEET", "SUMMARY_SHEET",
     "ImportError_", "ImportedAssessment", "Resolve",
-    "check_size", "export_as", "export_backup", "export_csv", "export_dict", "export_json", "export_xlsx",
-    "format_of", "layer_sheet_names", "neutralise", "parse_backup", "parse_csv", "parse_file", "parse_json",
-    "parse_xlsx", "resolver", "restore_text",
+    "check_size", "export_as", "export_backup", "export_csv", "export_dict", "export_json", "export_stored",
+    "export_xlsx", "format_of", "layer_sheet_names", "neutralise", "parse_backup", "parse_csv", "parse_file",
+    "parse_json", "parse_xlsx", "resolver", "restore_text",
 ]
 
 
@@ -75,6 +75,24 @@ def export_as(
             names = level_names()
         return (export_csv if fmt == "csv" else export_xlsx)(record, answers, names)
     raise ImportError_(f"unknown format {fmt!r}; choose json, csv or xlsx")
+
+
+class _Stored(Protocol):  # what export_stored reads: assessment.storage.Store
+    def get_assessment(self, assessment_id: int) -> AssessmentDetails: ...
+    def answers(self, assessment_id: int) -> Mapping[str, Answer]: ...
+    def targets(self, assessment_id: int) -> Mapping[Cell, int]: ...
+    def history(self, assessment_id: int) -> Sequence[Mapping[str, Any]]: ...
+    def actions(self, assessment_id: int) -> Mapping[str, Action]: ...
+    def action_history(self, assessment_id: int) -> Sequence[Mapping[str, Any]]: ...
+
+
+def export_stored(fmt: str, store: _Stored, assessment_id: int) -> bytes:
+    """The export of a stored assessment as it is now, with everything its format carries (the CLI's
+    `export` and the Data page's downloads)."""
+    record = store.get_assessment(assessment_id)
+    return export_as(fmt, record, store.answers(assessment_id), store.targets(assessment_id),
+                     store.history(assessment_id), actions=store.actions(assessment_id),
+                     action_history=store.action_history(assessment_id))
 
 
 def parse_file(raw: bytes, name: str, resolve: Resolve) -> ImportedAssessment:

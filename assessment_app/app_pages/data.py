@@ -27,9 +27,7 @@ else:
     cols = st.columns(len(formats))
     for col, (fmt, (label, mime)) in zip(cols, formats.items(), strict=True):
         def build(fmt: str = fmt) -> bytes:
-            fresh = store.get_assessment(record.id)
-            return exchange.export_as(fmt, fresh, store.answers(record.id), store.targets(record.id),
-                                      store.history(record.id))
+            return exchange.export_stored(fmt, store, record.id)
         col.download_button(label, data=build, file_name=f"assessment-{record.id}.{fmt}", mime=mime,
                             icon=":material/download:", width="stretch", key=f"export-{fmt}")
 
