@@ -34,6 +34,8 @@ app.add_typer(db_app, name="db")
 user_app = typer.Typer(help="Facilitator accounts (once one exists, the app asks for a login).",
                         no_args_is_help=True)
 app.add_typer(user_app, name="user")
+org_app = typer.Typer(help="The organisation's structure: departments in business units.", no_args_is_help=True)
+app.add_typer(org_app, name="org")
 
 
 class UserError(Exception):
@@ -748,6 +750,55 @@ def db_backup(
         part.replace(file)
         count = len(dumps)
     typer.echo(f"backed up {count} assessment(s) to {file}")
+
+
+@org_app.command("import")
+@friendly
+def org_import(
+    file: Annotated[Path, typer.Argument(help="A CSV with the columns department,business_unit.")],
+) -> None:
+    """Put departments in business units from a CSV (an empty business_unit takes one out); all or nothing.
+
+    Example: python -m assessment org import organisation.csv
+    """
+    from assessment.exchange.orgfile import parse_org_csv
+
+    mapping = parse_org_csv(file.read_bytes(), str(file))
+    changed = _store().set_business_units(mapping)
+    typer.echo(f"read {len(mapping)} department(s) from {file}; {changed} changed")
+
+
+@org_app.command("rename")
+@friendly
+def org_rename(
+    old: Annotated[str, typer.Argument(help="The business unit's name now.")],
+    new: Annotated[str, typer.Argument(help="Its new name (an existing unit's: the two merge).")],
+) -> None:
+    """Rename a business unit.
+
+    Example: python -m assessment org rename "Retail" "Retail banking"
+    """
+    moved = _store().rename_business_unit(old, new)
+    typer.echo(f"renamed {old!r} to {new.strip()!r} ({moved} department(s))")
+
+
+@org_app.command("export")
+@friendly
+def org_export(
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to FILE (default: stdout).")] = None,
+) -> None:
+    """Write every department and its business unit as CSV (the file `org import` reads).
+
+    Example: python -m assessment org export -o organisation.csv
+    """
+    from assessment.exchange.orgfile import export_org_csv
+
+    data = export_org_csv(_store().department_units())
+    if output is None:
+        typer.echo(data.decode("utf-8-sig"), nl=False)
+        return
+    output.write_bytes(data)
+    typer.echo(f"wrote {output}")
 
 
 @db_app.command("restore")

@@ -98,6 +98,7 @@ class AssessmentDetails:
     created_at: dt.datetime | None
     snapshot: str = field(repr=False, compare=False)
     previous_id: int | None = None  # the assessment it re-assesses (duplicated from), if any
+    business_unit: str = ""  # its department's business unit ("" = none), as stored now
 
     @cached_property
     def questionnaire(self) -> Questionnaire:
@@ -145,6 +146,7 @@ class Assessment:
     name = _detail("name")
     department = _detail("department")
     organisation = _detail("organisation")
+    business_unit = _detail("business_unit")
     assessed_on = _detail("assessed_on")
     status = _detail("status")
     is_final = _detail("is_final")
@@ -159,14 +161,14 @@ class Assessment:
     def from_values(
         cls, id: int, department: str, assessed_on: dt.date, questionnaire: Questionnaire, values: Values,
         name: str = "", *, organisation: str = "", targets: Mapping[Cell, int] | None = None,
-        actions: Mapping[str, Action] | None = None,
+        actions: Mapping[str, Action] | None = None, business_unit: str = "",
     ) -> Assessment:
         """An assessment built by hand from scoring values (level, or None for N/A): for tests and benchmarks."""
         details = AssessmentDetails(
             id=id, name=name, department=department, organisation=organisation,
             questionnaire_id=questionnaire.id, questionnaire_version=questionnaire.version,
             questionnaire_hash=questionnaire.content_hash(), assessed_on=assessed_on, status="draft",
-            facilitator="", created_at=None, snapshot=to_snapshot(questionnaire),
+            facilitator="", created_at=None, snapshot=to_snapshot(questionnaire), business_unit=business_unit,
         )
         answers = {qid: Answer(qid, level, level is None) for qid, level in values.items()}
         return cls(details, questionnaire, answers, dict(targets or {}), actions=dict(actions or {}))

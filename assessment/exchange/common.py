@@ -57,6 +57,7 @@ class ImportedAssessment:
     actions: list[Action] = field(default_factory=list)
     action_history: list[dict[str, Any]] = field(default_factory=list)
     previous_id: int | None = None  # the assessment it re-assessed there (a restore keeps it)
+    business_unit: str = ""  # its department's business unit there (a restore keeps it; "" = none)
 
 
 def fail(name: str, errors: Sequence[str]) -> NoReturn:

@@ -61,6 +61,7 @@ def export_dict(
             "facilitator": record.facilitator, "date": record.assessed_on.isoformat(),
             "status": record.status, "questionnaire_hash": record.questionnaire_hash,
             **({"previous_id": record.previous_id} if record.previous_id is not None else {}),
+            **({"business_unit": record.business_unit} if record.business_unit else {}),
         },
         "questionnaire": json.loads(record.snapshot),
         "answers": [
@@ -269,6 +270,7 @@ class AssessmentFields(_Strict):
     status: Literal["draft", "final"] = "draft"
     questionnaire_hash: Annotated[str, StringConstraints(max_length=64)] | None = None
     previous_id: Annotated[int, Field(ge=1, le=MAX_DB_INT)] | None = None
+    business_unit: Annotated[OptionalText, StringConstraints(strip_whitespace=True)] = ""  # older files: none
 
 
 class AnswerFields(_Strict):
@@ -402,7 +404,7 @@ def _parse_export(data: Any, name: str, where: str = "") -> ImportedAssessment:
         questionnaire=questionnaire, answers=answers, targets=targets, id=meta.id,
         history=[h.model_dump() for h in export.history],
         actions=actions, action_history=[h.model_dump() for h in export.action_history],
-        previous_id=meta.previous_id,
+        previous_id=meta.previous_id, business_unit=meta.business_unit,
     )
 
 

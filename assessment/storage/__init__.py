@@ -14,6 +14,7 @@ The schema is created and upgraded by Alembic migrations (`assessment/migrations
 - `actions.py`: actions on the roadmap (owner, due date, status, ticket) and their history.
 - `workshops.py`: live workshops, participants, votes and the recorded consensus.
 - `accounts.py`: facilitator accounts and login sessions.
+- `organisation.py`: business units and the departments in them.
 - `backup.py`: `.db` backup and restore of an SQLite file.
 """
 
@@ -41,6 +42,7 @@ from assessment.storage.errors import (
     StorageError,
     VotingClosed,
 )
+from assessment.storage.organisation import Organisation
 
 # The `assessments` and `workshops` tables are not re-exported: those names are the modules here.
 from assessment.storage.schema import (
@@ -63,7 +65,7 @@ from assessment.storage.schema import (
 from assessment.storage.workshops import ParticipantRecord, RoomMember, WorkshopRecord, Workshops
 
 
-class Store(Assessments, Actions, Workshops, Accounts, Backup):
+class Store(Assessments, Actions, Organisation, Workshops, Accounts, Backup):
     """The storage shell: every read and write of assessments goes through here."""
 
 

@@ -173,6 +173,12 @@ class Assessments(StoreBase):
             conn.execute(answer_history.insert(), [{"assessment_id": new_id, **h} for h in history])
         if imported is not None:
             insert_actions(conn, new_id, list(imported.actions), imported.action_history)
+        if imported is not None and assessment_id is not None and imported.business_unit:
+            # a restore brings its department's business unit back (an import leaves the department's as it is)
+            conn.execute(departments.update()
+                         .where(departments.c.id == select(assessments.c.department_id)
+                                .where(assessments.c.id == new_id).scalar_subquery())
+                         .values(business_unit=imported.business_unit))
         return new_id
 
     def add_imported(self, data: ImportedAssessment) -> int:
@@ -233,7 +239,7 @@ class Assessments(StoreBase):
     def _assessment_query(self):  # noqa: ANN202 - a SQLAlchemy Select
         return (
             select(assessments, departments.c.name.label("department"),
-                   organisations.c.name.label("organisation"))
+                   departments.c.business_unit, organisations.c.name.label("organisation"))
             .join(departments, assessments.c.department_id == departments.c.id)
             .join(organisations, departments.c.organisation_id == organisations.c.id)
         )
@@ -244,7 +250,7 @@ class Assessments(StoreBase):
             questionnaire_id=row.questionnaire_id, questionnaire_version=row.questionnaire_version,
             questionnaire_hash=row.questionnaire_hash, assessed_on=row.assessed_on, status=row.status,
             facilitator=row.facilitator, created_at=row.created_at, snapshot=row.questionnaire_snapshot,
-            previous_id=row.previous_id,
+            previous_id=row.previous_id, business_unit=row.business_unit,
         )
         # One parse per questionnaire content for the life of the store: assessments taken with the same
         # questionnaire share it (it is never changed after parsing). `questionnaire` is a cached property.

@@ -32,6 +32,8 @@ departments = Table(
     Column("id", Integer, primary_key=True),
     Column("organisation_id", ForeignKey("organisations.id", ondelete="CASCADE"), nullable=False),
     Column("name", String(200), nullable=False),
+    # Migration 0007: the business unit it belongs to ("" = none; see assessment/storage/organisation.py).
+    Column("business_unit", String(200), nullable=False, server_default=""),
     UniqueConstraint("organisation_id", "name", name="uq_department_name"),
 )
 
