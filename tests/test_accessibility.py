@@ -100,7 +100,8 @@ def audit(page: Page, state: str, *, enhanced: bool = False) -> None:
             if v["impact"] in BLOCKING:
                 nodes = "; ".join(f"{n['target']}: {n.get('failureSummary', '')[:160]}" for n in v["nodes"][:3])
                 problems.append(f"{v['impact']} {v['id']} ({v['help']}) × {len(v['nodes'])}: {nodes}")
-    shot(page, f"a11y-{state}")
+    if problems:
+        shot(page, f"a11y-{state}")  # test-artifacts/browser-a11y-STATE.png, for a human to look at
     assert not problems, f"{state}:\n" + "\n".join(problems)
 
 
