@@ -354,7 +354,7 @@ def describe_votes(summary: Mapping[str, Any]) -> str:
     if summary.get("median") is not None:
         text += f"; median {summary['median']:g}, range {summary['low']}–{summary['high']}"
     if summary.get("disagreement"):
-        text += "; the room disagrees (a range of two levels or more)"
+        text += "; a disagreement, the votes span two levels or more"
     return text + "."
 
 

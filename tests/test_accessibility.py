@@ -232,7 +232,7 @@ def test_workshop_and_the_voting_page_on_a_320px_phone_and_at_200_percent_zoom(
 
     expect(facilitator.get_by_text("2 have voted · 2 joined").first).to_be_visible()
     facilitator.get_by_role("button", name="Reveal").click()
-    summary = re.compile(r"^2 votes: Level \d: 1, Level \d: 1; median .*; the room disagrees")
+    summary = re.compile(r"^2 votes: Level \d: 1, Level \d: 1; median .*; a disagreement, the votes span")
     expect(facilitator.get_by_text(summary)).to_be_visible()  # the chart's summary, under it
     expect(facilitator.get_by_text("The room disagrees:")).to_be_visible()  # written, not only coloured
     audit(facilitator, "workshop-revealed")
