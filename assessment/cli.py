@@ -379,10 +379,22 @@ def compare_(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable comparison.")] = False,
     trend: Annotated[bool, typer.Option(
         "--trend", help="One department over time: change per dimension between consecutive dates.")] = False,
+    by: Annotated[str, typer.Option(
+        "--by", metavar="department|business-unit",
+        help="business-unit: each business unit's mean and spread per dimension, percentage to target and "
+             "progress, then the organisation's.")] = "department",
+    baseline_on: Annotated[str | None, typer.Option(
+        "--baseline-on", metavar="YYYY-MM-DD",
+        help="Progress from each department's last assessment on or before this date (default: its previous).")] = None,
+    since: Annotated[str | None, typer.Option(
+        "--from", metavar="YYYY-MM-DD", help="Movement of every department from this date (with --to).")] = None,
+    until: Annotated[str | None, typer.Option("--to", metavar="YYYY-MM-DD", help="… to this date.")] = None,
 ) -> None:
-    """Compare departments per dimension: scores, delta to the organisation mean, strongest and weakest.
+    """Compare departments per dimension: scores, delta to the organisation mean, strongest and weakest;
+    business units' roll-ups, percentage to target and progress; movement between two dates.
 
     Example: python -m assessment compare 1 2 3 --json
+    Example: python -m assessment compare 1 2 3 --by business-unit --from 2026-01-01 --to 2026-06-30
     """
     import datetime as dt
 
@@ -392,13 +404,24 @@ def compare_(
 
     if len(assessment_ids) < 2:
         raise UserError("compare needs two or more assessment ids (see `python -m assessment list`)")
-    entries = _store().load_many([_parse_id(x) for x in assessment_ids])
+    if by not in ("department", "business-unit"):
+        raise UserError(f"--by {by!r}: choose department or business-unit")
+    if (since is None) != (until is None):
+        raise UserError("movement needs both --from and --to")
+    store = _store()
+    entries = store.load_many([_parse_id(x) for x in assessment_ids])
     result = comparing.trend(entries) if trend else comparing.compare(entries)
     done = [{"id": e.id, "department": r["department"], "date": r["assessed_on"].isoformat(),
              **r["progress"].as_dict()} for e, r in zip(entries, department_progress(entries, dt.date.today()),
                                                       strict=True)]
+    extra = {} if trend else _portfolio_parts(store, entries, _parse_date(baseline_on, "--baseline-on"),
+                                              _parse_date(since, "--from"), _parse_date(until, "--to"))
     if as_json:
-        _echo_json({**result.as_dict(), "actions": done})
+        _echo_json({**result.as_dict(), "actions": done,
+                    **{k: v.as_dict() for k, v in extra.items()}})
+        return
+    if by == "business-unit" and "portfolio" in extra:
+        _echo_units(extra["portfolio"], extra.get("movement"))
         return
     c = result.comparison if isinstance(result, comparing.Trend) else result
     if c.left_out:
@@ -422,6 +445,76 @@ def compare_(
             typer.echo(f"  {r.dimension_name:<32} strongest {r.strongest} ({r.strongest_score:.1f}), "
                        f"weakest {r.weakest} ({r.weakest_score:.1f})")
     _echo_done(done, fmt)
+    if "portfolio" in extra:
+        typer.echo("\npercentage to target and progress to date")
+        _echo_relative(extra["portfolio"].relative, fmt)
+    if "movement" in extra:
+        _echo_movement(extra["movement"], fmt)
+
+
+def _parse_date(value: str | None, option: str) -> Any:
+    import datetime as dt
+
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise UserError(f"{option} {value!r}: expected a date as YYYY-MM-DD") from None
+
+
+def _portfolio_parts(store: Store, entries: list[Any], baseline_on: Any, since: Any, until: Any) -> dict[str, Any]:
+    """The compared departments' portfolio (baselines from the database), and the movement between the dates
+    for every department in it: a constant number of queries however many departments."""
+    from assessment import portfolio as folio
+
+    records = store.list_assessments()
+    current = folio.latest_each(entries)
+    chosen = folio.previous_of(current, records, baseline_on)
+    loaded = dict(zip(chosen.values(), store.load_many(list(chosen.values())), strict=True))
+    parts: dict[str, Any] = {"portfolio": folio.portfolio(current, {c: loaded[b] for c, b in chosen.items()})}
+    if since is not None:
+        parts["movement"] = folio.movement(store.load_many(folio.movement_ids(records, since, until)), since, until)
+    return parts
+
+
+def _echo_relative(relative: Any, fmt: Callable[..., str]) -> None:
+    for r in relative.itertuples():
+        where = {"department": f"  {r.name} ({r.business_unit})", "business_unit": f"  {r.name} (business unit)",
+                 "organisation": f"  {r.name}"}[r.scope]
+        progress = fmt(r.progress, percent=True) if r.progress == r.progress else f"– ({r.progress_note})"
+        typer.echo(f"{where}: {fmt(r.percentage_to_target, percent=True)} to target, progress {progress}")
+
+
+def _echo_units(p: Any, moved: Any) -> None:
+    """`compare --by business-unit`: each unit's dimensions and layers (mean, range, sd), then its metrics."""
+    from assessment.present import fmt
+
+    sizes = p.departments["business_unit"].value_counts().to_dict() | {"Organisation": len(p.departments)}
+    for unit, rows in p.rollups.groupby("business_unit", sort=False):
+        typer.echo(f"{unit} ({sizes.get(unit, 0)} department(s))")
+        for r in rows.itertuples():
+            typer.echo(f"  {r.kind:<9} {r.name:<32} mean {fmt(r.mean)} (min {fmt(r.min)}, max {fmt(r.max)}, "
+                       f"sd {fmt(r.std, 2)}, {r.departments} scored)")
+    typer.echo("\npercentage to target and progress to date")
+    _echo_relative(p.relative[p.relative["scope"] != "department"], fmt)
+    if moved is not None:
+        _echo_movement(moved, fmt)
+
+
+def _echo_movement(m: Any, fmt: Callable[..., str]) -> None:
+    typer.echo(f"\nmovement from {m.start} to {m.end}")
+    if m.leaders.empty:
+        typer.echo("  no department was assessed both by the start and after it")
+    for r in m.leaders.itertuples():
+        up = f"most improved {r.most_improved} ({fmt(r.improved_by, signed=True)})" if r.most_improved else \
+            "none improved"
+        down = f"most declined {r.most_declined} ({fmt(r.declined_by, signed=True)})" if r.most_declined else \
+            "none declined"
+        typer.echo(f"  {r.business_unit} · {r.dimension_name}: {up}; {down}")
+    if not m.not_reassessed.empty:
+        typer.echo(f"not re-assessed since {m.start}: " + ", ".join(
+            f"{r.department} ({r.last_date})" for r in m.not_reassessed.itertuples()))
 
 
 def _echo_done(rows: list[dict[str, Any]], fmt: Callable[..., str]) -> None:

@@ -286,9 +286,11 @@ def _relative(scored: pd.DataFrame, both: pd.DataFrame, dept_of: pd.Series, unit
 
 
 def movement_ids(items: Sequence[Dated], start: dt.date, end: dt.date) -> list[int]:
-    """The ids `movement` needs among `items` (each department's last by `start`, and last after it by `end`)."""
-    before, after, _ = _periods(items, start, end)
-    return [int(a.id) for a in (*before.values(), *after.values())]
+    """The ids `movement` needs among `items`: each department's last by `start` and last after it by `end`,
+    and one assessment of each department first assessed in between."""
+    before, after, new = _periods(items, start, end)
+    first = {d: a for a in items if a.department in new and start < a.assessed_on <= end for d in [a.department]}
+    return [int(a.id) for a in (*before.values(), *after.values(), *first.values())]
 
 
 def _periods(items: Sequence[D], start: dt.date, end: dt.date) -> tuple[dict[str, D], dict[str, D], list[str]]:

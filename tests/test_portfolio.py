@@ -185,7 +185,7 @@ def test_movement_between_two_dates(history: list[Assessment]) -> None:
     assert list(m.not_reassessed["department"]) == ["Legal"]
     assert m.not_reassessed.iloc[0]["business_unit"] == "Unassigned"
     assert m.first_assessed == ["Search"]
-    assert sorted(movement_ids(history, dt.date(2026, 3, 1), dt.date(2026, 9, 1))) == [1, 2, 3, 4, 5]
+    assert sorted(movement_ids(history, dt.date(2026, 3, 1), dt.date(2026, 9, 1))) == [1, 2, 3, 4, 5, 6]
 
 
 def test_no_decline_names_no_one(history: list[Assessment]) -> None:
