@@ -274,7 +274,7 @@ def describe_radar(labels: Sequence[str], series: Mapping[str, Sequence[float | 
                 f"to {fmt(high[0])} ({high[1]}) out of {MAX_LEVEL}")
         if target is not None:
             below = sum(1 for v, t in zip(values, target, strict=True) if v is not None and v < t)
-            text += f"; {below} of {len(scored)} scored dimensions are below target"
+            text += f"; {below} of {len(scored)} scored dimensions {'is' if below == 1 else 'are'} below target"
         return text + "."
     means = {name: _mean(_scored(raw)) for name, raw in series.items()}
     ranked = sorted(((m, n) for n, m in means.items() if m is not None), reverse=True)
@@ -332,7 +332,8 @@ def describe_gap_bars(labels: Sequence[str], current: Sequence[float | None], ta
     if not gaps:
         return f"Bars of {len(labels)} dimensions: every scored dimension is at or above its target."
     gap, label, score, goal = max(gaps, key=lambda g: g[0])
-    return (f"Bars of {len(labels)} dimensions: {len(gaps)} are below target; the largest gap is {label}, "
+    return (f"Bars of {len(labels)} dimensions: {len(gaps)} {'is' if len(gaps) == 1 else 'are'} below target; "
+            f"the largest gap is {label}, "
             f"at {fmt(score)} against a target of {goal:g}.")
 
 

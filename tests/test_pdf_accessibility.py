@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pikepdf
 import pytest
 
-from assessment import report
+from assessment import charts, report
 from assessment.compare import compare, trend
 from assessment.demo import create_demo
 from assessment.questionnaire import Questionnaire
@@ -136,3 +136,38 @@ def test_the_untagged_variant_has_no_structure_tree(store: tuple[Store, list[int
     pdf = report.render_pdf(report.build_context(analyse(s.load(ids[0]))), "report.html.j2", tagged=False)
     doc = pikepdf.open(io.BytesIO(pdf))
     assert "/StructTreeRoot" not in doc.Root
+
+
+# --- the summaries themselves (charts.describe_*): the facts the picture shows, in one sentence ---------
+
+
+def test_a_radar_summary_names_the_range_and_the_dimensions_below_target() -> None:
+    text = charts.describe_radar(["Cost", "Data", "Security"], {"Current": [1.0, None, 3.5]}, target=[3, 3, 3])
+    assert text == ("Radar of 3 dimensions: Current scores range from 1.0 (Cost) to 3.5 (Security) out of 4; "
+                    "1 of 2 scored dimensions is below target.")
+    overlaid = charts.describe_radar(["Cost", "Data"], {"Ops": [1, 2], HOSTILE: [3, 4]})
+    assert overlaid == (f"Radar of 2 dimensions overlaying Ops and {HOSTILE}: {HOSTILE} has the highest mean "
+                        "score (3.5), Ops the lowest (1.5).")
+
+
+def test_the_other_summaries_and_their_tables() -> None:
+    assert charts.describe_heatmap(["A", "B"], ["x", "y"], [[1.0, None], [2.5, 0.5]]) == (
+        "Heatmap of 2 × 2 scores, each written in its cell: the highest is 2.5 (B, x), the lowest 0.5 (B, y); "
+        "1 not scored.")
+    assert list(charts.heatmap_table(["A", "B"], ["x", "y"], [[1.0, None], [2.5, 0.5]]).loc["A"]) == ["1.0", "–"]
+    assert charts.describe_gap_bars(["Cost", "Data"], [1.0, 3.0], [3, 3]) == (
+        "Bars of 2 dimensions: 1 is below target; the largest gap is Cost, at 1.0 against a target of 3.")
+    assert list(charts.gap_table(["Cost", "Data"], [1.0, 3.0], [3, 3])["Gap"]) == ["2.0", "0.0"]
+    assert "every scored dimension is at or above" in charts.describe_gap_bars(["Cost"], [3.0], [3])
+    items = [{"phase": "now", "label": "a"}, {"phase": "later", "label": "b"}, {"phase": "backlog", "label": "c"}]
+    assert charts.describe_timeline(items) == ("Roadmap timeline of 2 steps: 1 in Now (months 0–3), "
+                                               "0 in Next (months 3–6), 1 in Later (months 6–12).")
+    assert charts.describe_trend(["2026-01", "2026-06"], {"Cost": [1.0, 2.0], "Data": [3.0, 2.5]}) == (
+        "Lines of 2 dimensions over 2 assessments from 2026-01 to 2026-06; Cost rose most (+1.0); "
+        "Data fell most (-0.5).")
+    votes = {"votes": 3, "distribution": {"1": 1, "3": 2, "na": 0}, "labels": {"1": "Level 1", "3": "Level 3",
+                                                                                "na": "N/A"},
+             "median": 3, "low": 1, "high": 3, "disagreement": True}
+    assert charts.describe_votes(votes) == ("3 votes: Level 1: 1, Level 3: 2; median 3, range 1–3; "
+                                            "a disagreement, the votes span two levels or more.")
+    assert list(charts.votes_table(votes)["Votes"]) == [1, 2, 0]
