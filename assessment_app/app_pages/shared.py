@@ -92,7 +92,7 @@ def show_chart(fig: object, summary: str, data: pd.DataFrame, *, key: str) -> No
     with st.expander("Show the chart's data as a table"):
         table = data.rename(columns=plain, index=lambda v: plain(v) if isinstance(v, str) else v)
         table.index.name = plain(table.index.name) if table.index.name else None
-        st.table(table.map(lambda v: plain(v) if isinstance(v, str) else v), alt=plain(summary),
+        st.table(table.map(lambda v: plain(v) if isinstance(v, str) else v), alt=f"Data: {summary}",
                  hide_index=data.index.name is None and isinstance(data.index, pd.RangeIndex))
 
 
