@@ -470,9 +470,8 @@ def _portfolio_parts(store: Store, entries: list[Any], baseline_on: Any, since: 
 
     records = store.list_assessments()
     current = folio.latest_each(entries)
-    chosen = folio.previous_of(current, records, baseline_on)
-    loaded = dict(zip(chosen.values(), store.load_many(list(chosen.values())), strict=True))
-    parts: dict[str, Any] = {"portfolio": folio.portfolio(current, {c: loaded[b] for c, b in chosen.items()})}
+    parts: dict[str, Any] = {
+        "portfolio": folio.portfolio(current, folio.baselines(current, records, store.load_many, baseline_on))}
     if since is not None:
         parts["movement"] = folio.movement(store.load_many(folio.movement_ids(records, since, until)), since, until)
     return parts
@@ -588,6 +587,9 @@ def report(
     out_dir: Annotated[Path | None, typer.Option(
         "--out-dir", help="Folder for --all (default: reports/, created if missing).")] = None,
     paper: Annotated[str, typer.Option("--paper", help="Paper size: a4 or letter.")] = "a4",
+    since: Annotated[str | None, typer.Option(
+        "--from", metavar="YYYY-MM-DD", help="With --compare: movement of every department from this date.")] = None,
+    until: Annotated[str | None, typer.Option("--to", metavar="YYYY-MM-DD", help="… to this date.")] = None,
 ) -> None:
     """Write a PDF: an assessment's gap report, a comparison (--compare), a trend (--trend) or every report (--all).
 
@@ -602,6 +604,10 @@ def report(
         raise UserError(f"{' and '.join(modes)} do not go together: choose one kind of report")
     if out_dir is not None and not all_:
         raise UserError("--out-dir goes with --all; write one report with -o FILE")
+    if (since is not None or until is not None) and not compare:
+        raise UserError("--from and --to go with --compare")
+    if (since is None) != (until is None):
+        raise UserError("movement needs both --from and --to")
     if all_:
         if ids or output is not None:
             raise UserError("--all writes one file per assessment: give no id and no -o, only --out-dir DIR")
@@ -625,7 +631,15 @@ def report(
     elif compare:
         if len(ids) < 2:
             raise UserError("--compare needs two or more assessment ids (see `python -m assessment list`)")
-        pdf = reports.comparison_pdf(_store().load_many([_parse_id(x) for x in ids]), paper=paper)
+        from assessment import portfolio as folio
+
+        start, end = _parse_date(since, "--from"), _parse_date(until, "--to")
+        store = _store()
+        entries, records = store.load_many([_parse_id(x) for x in ids]), store.list_assessments()
+        moved = None if start is None else folio.movement(
+            store.load_many(folio.movement_ids(records, start, end)), start, end)
+        pdf = reports.comparison_pdf(entries, paper=paper, movement=moved, baselines=folio.baselines(
+            folio.latest_each(entries), records, store.load_many))
         output = output or Path("comparison.pdf")
     else:
         if len(ids) != 1:

@@ -110,6 +110,16 @@ def previous_of(current: Sequence[Dated], every: Sequence[Dated],
     return out
 
 
+def baselines(current: Sequence[Assessment], every: Sequence[Dated],
+              load: Callable[[list[int]], Sequence[Assessment]],
+              on_or_before: dt.date | None = None) -> dict[int, Assessment]:
+    """`previous_of` loaded: current id → its baseline assessment, read with `load` (`store.load_many`) in
+    one call."""
+    chosen = previous_of(current, every, on_or_before)
+    loaded = dict(zip(chosen.values(), load(list(chosen.values())), strict=True))
+    return {c: loaded[b] for c, b in chosen.items()}
+
+
 # --- scores of many assessments at once ---------------------------------------------------------------
 
 

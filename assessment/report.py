@@ -49,6 +49,7 @@ from assessment.pdf import (  # noqa: F401 - RefusingFetcher, html_to_pdf: the r
     html_to_pdf,
     paper_size,
 )
+from assessment.portfolio import Movement, portfolio
 from assessment.present import answer_text, fmt, plural
 from assessment.roadmap import BACKLOG, DEFAULT_CAPACITY, PHASE_NAMES, PHASES
 from assessment.workshop import vote_summary
@@ -367,8 +368,43 @@ def _matrix_parts(c: Comparison, rows: list[dict[str, Any]], figures: dict[str, 
             "alts": alts}
 
 
-def comparison_context(entries: Sequence[Assessment]) -> dict[str, Any]:
-    """The comparison report's context: N assessments side by side, from `compare.compare`."""
+def _portfolio_parts(entries: Sequence[Assessment], baselines: Mapping[int, Assessment] | None,
+                     moved: Movement | None) -> dict[str, Any]:
+    """Percentage to target and progress per department, business unit and the organisation
+    (`portfolio.portfolio`), and the movement between two dates when given, as display values."""
+    p = portfolio(entries, baselines)
+
+    def shown(rows: pd.DataFrame) -> list[dict[str, Any]]:
+        return [{"name": r.name, "business_unit": r.business_unit, "departments": r.departments,
+                 "to_target": fmt(r.percentage_to_target, percent=True),
+                 "progress": fmt(r.progress, percent=True) if pd.notna(r.progress) else f"– ({r.progress_note})"}
+                for r in rows.itertuples()]
+
+    out: dict[str, Any] = {"portfolio": {
+        "departments": shown(p.relative_rows("department")),
+        "units": shown(pd.concat([p.relative_rows("business_unit"), p.relative_rows("organisation")])),
+        "baselines": sum(1 for b in p.departments["baseline_id"] if pd.notna(b)),
+    }}
+    if moved is not None:
+        out["movement"] = {
+            "start": moved.start.isoformat(), "end": moved.end.isoformat(),
+            "leaders": [{"unit": r.business_unit, "dimension": r.dimension_name, "departments": r.departments,
+                         "improved": f"{r.most_improved} ({fmt(r.improved_by, signed=True)})" if r.most_improved
+                         else "none",
+                         "declined": f"{r.most_declined} ({fmt(r.declined_by, signed=True)})" if r.most_declined
+                         else "none"} for r in moved.leaders.itertuples()],
+            "not_reassessed": [{"department": r.department, "unit": r.business_unit,
+                                "last": r.last_date.isoformat()} for r in moved.not_reassessed.itertuples()],
+            "first_assessed": moved.first_assessed,
+        }
+    return out
+
+
+def comparison_context(entries: Sequence[Assessment], *, baselines: Mapping[int, Assessment] | None = None,
+                       movement: Movement | None = None) -> dict[str, Any]:
+    """The comparison report's context: N assessments side by side, from `compare.compare`; progress is
+    measured from `baselines` (current id → assessment; `portfolio.baselines`), and `movement` adds its
+    chapter."""
     if len(entries) < 2:
         raise ValueError("a comparison needs two or more assessment ids")
     by_id = {e.id: e for e in entries}
@@ -404,7 +440,8 @@ def comparison_context(entries: Sequence[Assessment]) -> dict[str, Any]:
     organisations = sorted({e.organisation for e in by_id.values()})
     dates = sorted(e.assessed_on for e in by_id.values())
     toc = [("overview", "Overview"), ("dimensions", "Dimension scores"), ("deltas", "Delta to the organisation mean"),
-           ("top-gaps", "Top gaps per department"), ("glossary", "Level glossary")]
+           ("top-gaps", "Top gaps per department"), ("progress", "Progress against targets"),
+           *([("movement", "Movement over time")] if movement is not None else []), ("glossary", "Level glossary")]
     return {
         "kind": "comparison",
         "title": f"Comparison of {len(rows)} assessments",
@@ -421,13 +458,17 @@ def comparison_context(entries: Sequence[Assessment]) -> dict[str, Any]:
                       "strongest_score": fmt(e["strongest_score"]), "weakest": e["weakest"] or "–",
                       "weakest_score": fmt(e["weakest_score"])} for e in c.extremes.to_dict(orient="records")],
         **_matrix_parts(c, rows, figures, alts),
+        **_portfolio_parts(entries, baselines, movement),
     }
 
 
-def comparison_pdf(entries: Sequence[Assessment], *, paper: str = "A4") -> bytes:
-    """Departments side by side: overlaid radar, heatmap, deltas to the organisation mean, top gaps."""
+def comparison_pdf(entries: Sequence[Assessment], *, paper: str = "A4",
+                   baselines: Mapping[int, Assessment] | None = None, movement: Movement | None = None) -> bytes:
+    """Departments side by side: overlaid radar, heatmap, deltas to the organisation mean, top gaps,
+    percentage to target and progress, and movement over time when given."""
     with gc_paused():
-        return render_pdf(comparison_context(entries), "comparison.html.j2", paper=paper)
+        return render_pdf(comparison_context(entries, baselines=baselines, movement=movement),
+                          "comparison.html.j2", paper=paper)
 
 
 def trend_context(entries: Sequence[Assessment]) -> dict[str, Any]:

@@ -95,9 +95,7 @@ def relative_table(rows: pd.DataFrame, first: str, *, key: str) -> None:
 def relative_metrics(loaded: list) -> None:
     """Each department's and business unit's percentage to target and progress since its previous assessment."""
     current = folio.latest_each(loaded)
-    base = folio.previous_of(current, records)
-    earlier = dict(zip(base.values(), store.load_many(list(base.values())), strict=True))
-    p = folio.portfolio(current, {c: earlier[b] for c, b in base.items()})
+    p = folio.portfolio(current, folio.baselines(current, records, store.load_many))
     st.subheader("Progress against targets")
     st.caption("Percentage to target = 1 − Σ(target − score) / Σ target over the layer × dimension cells "
                "(100%: every cell at its target). Progress to date = (score − baseline) / (target − baseline), "

@@ -63,9 +63,12 @@ else:
                             format_func=label.get, key="report-compare")
 
     def comparison() -> bytes:
+        from assessment.portfolio import baselines, latest_each
         from assessment.report import comparison_pdf
 
-        return comparison_pdf(store.load_many(chosen), paper=paper)
+        entries = store.load_many(chosen)  # progress from each department's previous assessment, as on Compare
+        return comparison_pdf(entries, paper=paper,
+                              baselines=baselines(latest_each(entries), records, store.load_many))
 
     st.download_button("Download comparison report", data=comparison, file_name="comparison-report.pdf",
                        mime="application/pdf", icon=":material/picture_as_pdf:", disabled=len(chosen) < 2,
