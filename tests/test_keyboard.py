@@ -72,6 +72,18 @@ def tab_to(page: Page, name: str | re.Pattern[str], *, back: bool = False, tag: 
     raise AssertionError(f"{name!r} not reached by keyboard in {MAX_TABS} stops; went through {seen}")
 
 
+IDLE = """() => ![...document.querySelectorAll('[data-testid="stSkeleton"], [data-testid="stStatusWidget"]')]
+    .some(e => e.offsetParent !== null)"""
+
+
+def idle(page: Page) -> None:
+    """Wait for the rerun to finish drawing (twice, half a second apart): a Tab pressed while Streamlit
+    replaces the page's elements would land on one about to go."""
+    for _ in range(2):
+        page.wait_for_function(IDLE)
+        page.wait_for_timeout(500)
+
+
 def keyboard_page(browser: Browser, **context: object) -> Page:
     page = browser.new_context(**{"viewport": {"width": 1280, "height": 900}, **context}).new_page()
     page.set_default_timeout(TIMEOUT)
@@ -84,6 +96,7 @@ def test_a_whole_workshop_day_with_the_keyboard_only(browser: Browser, app_url: 
     page = keyboard_page(browser, accept_downloads=True)
     page.goto(app_url)
     expect(page.get_by_role("heading", name="Create an assessment")).to_be_visible()
+    idle(page)
 
     # Create an assessment: the form's fields by Tab, Enter submits
     tab_to(page, "Name")
@@ -98,6 +111,7 @@ def test_a_whole_workshop_day_with_the_keyboard_only(browser: Browser, app_url: 
     # Answer two questions: Tab into a question's levels, arrows choose, Tab on to the next question
     cards = page.locator(".lc-card")
     expect(cards.first).to_be_visible()
+    idle(page)
     tab_to(page, re.compile(r"."), kind="radio")  # the first level of the first question
     page.keyboard.press("ArrowRight")
     page.keyboard.press("ArrowRight")
@@ -115,6 +129,7 @@ def test_a_whole_workshop_day_with_the_keyboard_only(browser: Browser, app_url: 
     tab_to(page, "Results", back=True, tag="a")
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Results", exact=True)).to_be_visible()
+    idle(page)
     tab_to(page, "Show the chart's data as a table")  # a chart's data, one key away
     page.keyboard.press("Enter")
     expect(page.get_by_test_id("stExpander").first.get_by_role("table")).to_be_visible()
@@ -129,12 +144,16 @@ def test_a_whole_workshop_day_with_the_keyboard_only(browser: Browser, app_url: 
     tab_to(page, "Workshop", back=True, tag="a")
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Workshop", exact=True)).to_be_visible()
+    idle(page)
     tab_to(page, "One-time facilitator key")
     page.keyboard.type(server_store.new_facilitator_key())
     page.keyboard.press("Enter")
+    expect(page.get_by_role("button", name="Open a workshop")).to_be_visible()
+    idle(page)
     tab_to(page, "Open a workshop", tag="button")
     page.keyboard.press("Enter")
     expect(page.get_by_text("Join code:")).to_be_visible()
+    idle(page)
     tab_to(page, "Put on screen", tag="button")
     page.keyboard.press("Enter")
     expect(page.get_by_text("0 have voted").first).to_be_visible()
@@ -146,10 +165,12 @@ def test_a_whole_workshop_day_with_the_keyboard_only(browser: Browser, app_url: 
     phone = keyboard_page(browser, viewport={"width": 390, "height": 844})
     phone.goto(f"{app_url}/?join={ws.code}")
     expect(phone.get_by_role("heading", name="Join the workshop")).to_be_visible()
+    idle(phone)
     tab_to(phone, "Your name (optional)")
     phone.keyboard.type("Kim")
     phone.keyboard.press("Enter")
     expect(phone.get_by_text("Your vote", exact=True)).to_be_visible()
+    idle(phone)
     tab_to(phone, re.compile(r"."), kind="radio")  # the radio group: Tab enters it once
     phone.keyboard.press("ArrowDown")
     phone.keyboard.press("ArrowDown")
