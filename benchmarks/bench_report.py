@@ -27,6 +27,12 @@ fifth to a third of a render). What is left is mostly text — per glyph when dr
 chart labels (WeasyPrint lays out SVG text letter by letter: ~0.3 s for the 7 charts) — and, in a
 report, Chromium drawing the charts on the same two cores.
 
+Tagging (issue #20), measured 2026-12-01 with other test runs loading the machine (load 5–7, so every
+time is 2–3× the above): --quick --repeat 5 medians tagged 6.9 s, untagged 7.6 s (tagged_ratio 0.91; an
+earlier run at load ~19 gave 1.25); WeasyPrint alone on the same HTML, five alternating runs each,
+tagged/untagged 1.03. The structure tree is one walk over the laid-out boxes: a few percent, within the
+noise of a shared machine.
+
     python benchmarks/bench_report.py [--quick] [--departments N] [--repeat N]
 
 The last line printed is one JSON object with the figures.
