@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 from assessment import workshop as w
 from assessment.migrations import alembic_config, current_revision
 from assessment.present import plain
-from assessment.questionnaire import Questionnaire
+from assessment.questionnaire import Questionnaire, to_snapshot
 from assessment.storage import (
     JoinRefused,
     NotFound,
@@ -351,9 +351,16 @@ def test_an_open_workshop_ends_the_open_mode(store: Store, mini: Questionnaire) 
 def test_migration_0005_upgrades_a_0004_database(db_url: str, mini: Questionnaire) -> None:
     engine = make_engine(db_url)
     command.upgrade(alembic_config(engine), "0004")
-    aid = Store(engine).create_assessment("Before", "Platform", mini)
     now = dt.datetime.now(dt.UTC)
-    with engine.begin() as conn:  # a workshop with a participant, written by the 0004 schema
+    with engine.begin() as conn:  # an assessment with a workshop and a participant, written by the 0004 schema
+        conn.execute(text("insert into organisations (name) values ('Org')"))
+        conn.execute(text("insert into departments (organisation_id, name) select id, 'Platform' from organisations"))
+        aid = conn.execute(text(
+            "insert into assessments (name, department_id, questionnaire_id, questionnaire_version, questionnaire_hash,"
+            " questionnaire_snapshot, assessed_on, status, facilitator, created_at)"
+            " select 'Before', id, :qid, :version, 'old', :snapshot, :day, 'draft', '', :t from departments"
+            " returning id"), {"qid": mini.id, "version": mini.version, "snapshot": to_snapshot(mini),
+                               "day": now.date(), "t": now}).scalar_one()
         conn.execute(text("insert into workshops (assessment_id, code, status, revealed, created_at) "
                           "values (:a, 'OLDCODE1', 'open', false, :t)"), {"a": aid, "t": now})
         conn.execute(text("insert into participants (workshop_id, token, name, joined_at) "
