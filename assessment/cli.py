@@ -140,20 +140,39 @@ def demo(
         "--organisation", help="Create a demo organisation: 3 departments, 2 dates each.")] = False,
     if_empty: Annotated[bool, typer.Option(
         "--if-empty", help="Only when the database has no assessment yet (used by `make run`).")] = False,
+    departments: Annotated[int | None, typer.Option(
+        "--departments", metavar="N", help="A scale demo: N departments in business units.")] = None,
+    business_units: Annotated[int | None, typer.Option(
+        "--business-units", metavar="M", help="With --departments: how many business units (default N/10).")] = None,
 ) -> None:
     """Create a demo assessment with plausible answers and notes; print its id last.
 
     Example: python -m assessment demo
+    Example: python -m assessment demo --departments 200 --business-units 8
     """
     from assessment.content import load_all
-    from assessment.demo import DEMO_ORGANISATION, create_demo
+    from assessment.demo import DEMO_ORGANISATION, create_demo, create_scale_demo
     from assessment.questionnaire import combine
 
+    if business_units is not None and departments is None:
+        raise UserError("--business-units goes with --departments N")
+    if departments is not None and (organisation or if_empty):
+        raise UserError("--departments makes its own organisation: leave out --organisation and --if-empty")
     store = _store()
     if if_empty and store.count_assessments():
         typer.echo("database already has assessments; no demo created")
         return
     q = combine(load_all())
+    if departments is not None:
+        units = business_units if business_units is not None else max(1, departments // 10)
+        from assessment.demo import scale_plan
+
+        scale_plan(departments, units, seed)  # refuses bad sizes before anything is written
+        with typer.progressbar(length=departments, label="Creating departments", file=sys.stderr) as bar:
+            ids = create_scale_demo(store, q, departments, units, seed, progress=lambda i, n: bar.update(1))
+        typer.echo(f"created {len(ids)} demo assessments of {departments} departments in {units} business unit(s)")
+        typer.echo(str(ids[-1]))
+        return
     plan = DEMO_ORGANISATION if (organisation or if_empty) else [(department, 0, seed, 0)]
     ids = [create_demo(store, q, dep, days_ago=days, seed=s, skew=skew) for dep, days, s, skew in plan]
     for new_id in ids:

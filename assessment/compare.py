@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -272,8 +273,15 @@ def _frames(entries: Sequence[Assessment], labels: list[str],
         rename = r.renames.get(id(e.questionnaire), {})
         return {rename.get(qid, qid): v for qid, v in e.values.items()} if rename else e.values
 
-    # Positions, not ids, key the rows: the same assessment may be compared with itself.
-    answers = pd.concat([answers_frame(values(e), i) for i, e in enumerate(entries)], ignore_index=True)
+    # Positions, not ids, key the rows: the same assessment may be compared with itself. One frame from flat
+    # columns (as `answers_frame` builds each): a frame per assessment costs ~5 ms, 1 s for 200 departments.
+    each = [values(e) for e in entries]
+    answers = pd.DataFrame({
+        "assessment_id": np.repeat(np.arange(len(each)), [len(v) for v in each]),
+        "question_id": [qid for v in each for qid in v],
+        "level": np.array([np.nan if x is None else x for v in each for x in v.values()], dtype=float),
+        "na": np.array([x is None for v in each for x in v.values()], dtype=bool),
+    }) if each else answers_frame({}, 0)
     meta = pd.DataFrame({
         "assessment_id": range(len(entries)), "label": labels, "id": [e.id for e in entries],
         "department": [e.department for e in entries], "assessed_on": [e.assessed_on for e in entries],

@@ -199,8 +199,17 @@ def portfolio(assessments: Sequence[Assessment], baselines: Mapping[int, Assessm
     dims.columns.name = layers.columns.name = None
 
     # Targets: each current assessment's effective target of every cell it has.
+    defaults: dict[int, dict[tuple[str, str], int]] = {}  # assessments without stored targets share them
+
+    def targets_of(c: Assessment) -> dict[tuple[str, str], int]:
+        if c.targets:
+            return effective_targets(c)
+        if id(c.questionnaire) not in defaults:
+            defaults[id(c.questionnaire)] = effective_targets(c)
+        return defaults[id(c.questionnaire)]
+
     target = pd.DataFrame(
-        [(i, layer, dim, level) for i, c in enumerate(current) for (layer, dim), level in effective_targets(c).items()],
+        [(i, layer, dim, level) for i, c in enumerate(current) for (layer, dim), level in targets_of(c).items()],
         columns=["assessment_id", "layer", "dimension", "target"])
     scored = cur[cur["score"].notna()][["assessment_id", "layer", "dimension", "score"]]
     scored = scored.merge(target, on=["assessment_id", "layer", "dimension"], how="inner")
@@ -232,9 +241,15 @@ def _rollups(dims: pd.DataFrame, layers: pd.DataFrame, units: list[str],
     ], ignore_index=True)
     long.columns = ["business_unit", "id", "score", "kind"]
     stats = {"departments": ("score", "count"), "mean": ("score", "mean"), "min": ("score", "min"),
-             "max": ("score", "max"), "std": ("score", lambda s: float(np.std(s.to_numpy(), ddof=0)))}
-    by_unit = long.groupby(["business_unit", "kind", "id"], sort=False).agg(**stats).reset_index()
-    whole = long.groupby(["kind", "id"], sort=False).agg(**stats).reset_index().assign(business_unit=ORGANISATION)
+             "max": ("score", "max"), "std": ("score", "std")}
+
+    def population(g: pd.DataFrame) -> pd.DataFrame:  # pandas' std is the sample's (n − 1); one department: 0
+        n = g["departments"]
+        return g.assign(std=(g["std"] * np.sqrt((n - 1).clip(lower=0) / n.where(n > 0))).where(n != 1, 0.0))
+
+    by_unit = population(long.groupby(["business_unit", "kind", "id"], sort=False).agg(**stats).reset_index())
+    whole = population(long.groupby(["kind", "id"], sort=False).agg(**stats).reset_index()) \
+        .assign(business_unit=ORGANISATION)
     out = pd.concat([by_unit.assign(scope="business_unit"), whole.assign(scope="organisation")], ignore_index=True)
     order = {("dimension", d): i for i, d in enumerate(dims.columns)} | {
         ("layer", x): len(dims.columns) + i for i, x in enumerate(layers.columns)}

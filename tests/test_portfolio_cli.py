@@ -91,3 +91,41 @@ def test_by_business_unit_text(ids: dict[str, int]) -> None:
 ])
 def test_bad_options_are_one_line(ids: dict[str, int], args: list[str], message: str) -> None:
     assert fails("compare", str(ids["p2"]), str(ids["c"]), *args) == message
+
+
+# --- demo --departments N --business-units M -----------------------------------------------------------
+
+
+def test_scale_plan_is_a_plausible_organisation() -> None:
+    from assessment.demo import scale_plan
+
+    plan = scale_plan(200, 8)
+    assert len(plan) == 200 and len({d for d, _, _ in plan}) == 200
+    assert len({u for _, u, _ in plan}) == 8
+    twice = sum(len(dates) == 2 for _, _, dates in plan)
+    assert 150 <= twice < 200  # most re-assessed, some not
+    assert scale_plan(200, 8) == plan  # deterministic
+    assert len({u for _, u, _ in scale_plan(30, 15)}) == 15  # unit names do not run out
+
+
+def test_demo_departments_and_business_units() -> None:
+    out = invoke("demo", "--departments", "12", "--business-units", "3").output
+    assert "of 12 departments in 3 business unit(s)" in out
+    store = Store.open()
+    units = store.business_units()
+    assert len(units) == 3 and sum(len(d) for d in units.values()) == 12 and "" not in units
+    assert 12 < store.count_assessments() <= 24
+    store.engine.dispose()
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--departments", "0"], "error: --departments must be 1–2000, got 0"),
+    (["--departments", "5", "--business-units", "6"],
+     "error: --business-units must be 1–5 (at most one per department), got 6"),
+    (["--business-units", "2"], "error: --business-units goes with --departments N"),
+    (["--departments", "5", "--organisation"],
+     "error: --departments makes its own organisation: leave out --organisation and --if-empty"),
+])
+def test_demo_bad_sizes_are_one_line_and_write_nothing(args: list[str], message: str) -> None:
+    assert fails("demo", *args) == message
+    assert Store.open().count_assessments() == 0
