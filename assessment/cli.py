@@ -319,7 +319,7 @@ def roadmap_(
 
     Example: python -m assessment roadmap 1 --capacity 8 --json
 
-    Example: python -m assessment roadmap 1 --set mlops.data.versioning owner=Ada due=2027-03-31 status=in_progress
+    Example: python -m assessment roadmap 1 --set mlops.data.dataset-versioning owner=Ada due=2027-03-31 status=in_progress
     """
     from assessment.roadmap import PHASE_NAMES
 
