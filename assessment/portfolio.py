@@ -22,7 +22,8 @@ in, with its effective targets (`analysis.effective_targets`: stored, else the d
   target reached, 0 no change, above 1 beyond the target; *negative when the department declined*
   (current below baseline): reported as it is, not clipped. When Σ target ≤ Σ baseline (the baseline was
   already at or above target) there is no distance to cover: progress is None, with the reason in
-  `progress_note` ("target already met at the baseline"); without a baseline, None and "no baseline".
+  `progress_note` ("target already met at the baseline"); without a baseline, None and "no baseline"; when
+  no cell is scored in both, None and "no cell scored in both".
 
 A business unit's and the organisation's metrics pool their departments' cells (the same sums over all
 of them), so a department weighs by the cells it assessed; progress pools only the departments that have
@@ -56,6 +57,7 @@ ORGANISATION = "Organisation"  # the scope of the whole organisation's rows
 OVERALL = "overall"  # movement's row for the mean over dimensions
 NO_BASELINE = "no baseline"
 TARGET_MET = "target already met at the baseline"
+NOTHING_SHARED = "no cell scored in both"
 
 
 class Dated(Protocol):
@@ -285,7 +287,7 @@ def _relative(scored: pd.DataFrame, both: pd.DataFrame, dept_of: pd.Series, unit
         distance = f["p_target"] - f["p_baseline"]
         progress = ((f["p_current"] - f["p_baseline"]) / distance).where(distance > 0)
         note = np.where(f["baselines"] == 0, NO_BASELINE, np.where(distance > 0, "", TARGET_MET))
-        note = np.where((f["baselines"] > 0) & f["p_target"].isna(), NO_BASELINE, note)
+        note = np.where((f["baselines"] > 0) & f["p_target"].isna(), NOTHING_SHARED, note)
         return f.assign(percentage_to_target=pct, progress=progress, progress_note=note)
 
     dept = frame.assign(departments=1, baselines=frame["has_baseline"].astype(int))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 from answers import HAND, answer_sets
 from hypothesis import HealthCheck, given, settings
@@ -17,6 +18,7 @@ from hypothesis import strategies as st
 from assessment.model import Assessment
 from assessment.portfolio import (
     NO_BASELINE,
+    NOTHING_SHARED,
     ORGANISATION,
     TARGET_MET,
     latest_each,
@@ -111,6 +113,15 @@ def test_progress_is_negative_after_a_decline_and_none_when_the_baseline_met_the
     assert metric(p, "department", "Ops", "progress") != metric(p, "department", "Ops", "progress")  # NaN
     assert metric(p, "department", "Ops", "progress_note") == TARGET_MET
     assert p.as_dict()["relative_metrics"][0]["progress"] is None
+
+
+def test_unscored_departments_have_no_metrics_and_say_why(mini: Questionnaire) -> None:
+    empty = Assessment.from_values(2, "Ops", JUN, mini, {})
+    p = portfolio([empty], {2: Assessment.from_values(1, "Ops", JAN, mini, every(mini, 2))})
+    row = p.relative_rows("department").iloc[0]
+    assert pd.isna(row["percentage_to_target"]) and pd.isna(row["progress"])
+    assert row["progress_note"] == NOTHING_SHARED
+    assert p.as_dict()["relative_metrics"][0]["percentage_to_target"] is None
 
 
 def test_custom_targets_count(mini: Questionnaire) -> None:
