@@ -49,6 +49,7 @@ TEXT_FIELDS = {
     "ButtonGroup.raw_values",  # the chosen option's value; its label is Option.content
     "BidiComponent.json",  # the level cards: level_cards.js puts every text in through textContent
     "Dataframe.columns", "Arrow.columns", "Code.code_text",
+    "Table.alt",  # the table's accessible name (st.table's docstring: "for screen readers"), an attribute
 }
 CHART = "PlotlyChart.spec"
 
