@@ -107,6 +107,13 @@ def shot(page: Page, name: str) -> None:
     page.set_viewport_size(viewport)
 
 
+def settled(page: Page, timeout: float = RERUN_TIMEOUT) -> Page:
+    """The page once its script has finished running: drawn to the end, and a click on it lands on the
+    buttons a rerun would otherwise be replacing (or asks for a download file a rerun is replacing)."""
+    expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning", timeout=timeout)
+    return page
+
+
 def no_errors(page: Page) -> None:
     expect(page.get_by_test_id("stException")).to_have_count(0)
     expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)

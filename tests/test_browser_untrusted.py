@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser import DATA, no_errors, serve_app, shot
+from browser import DATA, no_errors, serve_app, settled, shot
 from hostile import MARK, Hostile, corpus, populate
 from playwright.sync_api import Page, expect
 
@@ -98,6 +98,7 @@ def test_no_page_fetches_or_links_a_hostile_address(page: Page, hostile_url: str
         expect(main.get_by_role("heading").first).to_be_visible()
         expect(page.get_by_test_id("stSkeleton")).to_have_count(0)
         expect(page.get_by_test_id("stStatusWidget")).to_have_count(0)
+        settled(page)  # drawn to the end (a fresh server's first run reads the questionnaires after the title)
         page.wait_for_timeout(500)  # charts and images drawn after the rerun
         no_errors(page)
         if path in ("", "results", "roadmap", "report", "data", "questionnaire"):

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 from alembic.script import ScriptDirectory
-from browser import DATA, PHONE, Q1, Q1_TEXT, free_port, no_errors, patient, shot, vote
+from browser import DATA, PHONE, Q1, Q1_TEXT, free_port, no_errors, patient, settled, shot, vote
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 from proxy import ROUTE_COOKIE, Proxy, listener_pid, nginx, replicas
 from pypdf import PdfReader
@@ -60,16 +60,9 @@ def arrive(proxy: Proxy, context: BrowserContext) -> str:
     return served_by(proxy, route(context))[0]
 
 
-def settled(page: Page) -> Page:
-    """The page once its script has finished running: a click that lands mid-rerun may hit a button the
-    rerun is replacing, or ask for a download file the rerun is replacing."""
-    expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning", timeout=TIMEOUT)
-    return page
-
-
 def download(page: Page, button: str, timeout: float = TIMEOUT) -> bytes:
     """The file a download button gives, clicked once the page has settled."""
-    settled(page)
+    settled(page, TIMEOUT)
     with page.expect_download(timeout=timeout) as info:
         page.get_by_role("button", name=button).click(timeout=timeout / 2)
     return Path(info.value.path()).read_bytes()
@@ -217,9 +210,9 @@ def test_three_replicas_behind_nginx_survive_losing_one(browser: Browser, pg_url
                     assert len(moved) == 1 and seen.index(next(iter(moved))) > 0, (home, seen)
 
             # The facilitator reveals and records the consensus
-            settled(facilitator).get_by_role("button", name="Reveal").click()
+            settled(facilitator, TIMEOUT).get_by_role("button", name="Reveal").click()
             expect(facilitator.get_by_role("button", name="Record consensus")).to_be_visible(timeout=TIMEOUT)
-            settled(facilitator).get_by_role("button", name="Record consensus").click()
+            settled(facilitator, TIMEOUT).get_by_role("button", name="Record consensus").click()
             expect(facilitator.get_by_text(re.compile(r"Recorded Level \d as the answer"))).to_be_visible(
                 timeout=TIMEOUT)
             consensus = store.answers(aid)[Q1]
