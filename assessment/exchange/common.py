@@ -74,6 +74,16 @@ def check_size(size: int, name: str, limit: int = MAX_IMPORT_BYTES) -> None:
         raise ImportError_(f"{name}: file is {size / 2**20:.0f} MB; the limit is {limit // 2**20} MB")
 
 
+def csv_text(raw: bytes, name: str) -> str:
+    """A CSV file's text (UTF-8, with or without Excel's BOM); one that is not UTF-8 names the line at fault."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        raise ImportError_(f"{name}:{line}: not UTF-8 text (byte 0x{raw[exc.start]:02x}); "
+                           "save the CSV as UTF-8 (Excel: CSV UTF-8)") from None
+
+
 def shown(value: Any, width: int = 60) -> str:
     """A value as an error message quotes it: its repr (control characters escaped), cut to `width`."""
     text = repr(value)

@@ -9,7 +9,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from assessment.exchange import sheets
-from assessment.exchange.common import ImportedAssessment, ImportError_, check_size, fail, neutralise, shown
+from assessment.exchange.common import (
+    ImportedAssessment,
+    ImportError_,
+    check_size,
+    csv_text,
+    fail,
+    neutralise,
+    shown,
+)
 from assessment.model import Answer, AssessmentDetails
 from assessment.questionnaire import LevelNames
 
@@ -34,12 +42,7 @@ def export_csv(record: AssessmentDetails, answers: Mapping[str, Answer], names: 
 
 def _records(raw: bytes, name: str) -> list[list[str]]:
     """The file's rows as text cells; a file that is not UTF-8 CSV names the line at fault."""
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[:exc.start].count(b"\n") + 1
-        raise ImportError_(f"{name}:{line}: not UTF-8 text (byte 0x{raw[exc.start]:02x}); "
-                           "save the CSV as UTF-8 (Excel: CSV UTF-8)") from None
+    text = csv_text(raw, name)
     records: list[list[str]] = []
     try:
         for record in csv.reader(io.StringIO(text, newline="")):

@@ -19,6 +19,7 @@ from assessment.exchange.common import (
     MAX_NAME,
     ImportError_,
     check_size,
+    csv_text,
     neutralise,
     restore_text,
     shown,
@@ -42,12 +43,7 @@ def clean_unit(unit: str) -> str:
 def parse_org_csv(raw: bytes, name: str) -> dict[str, str]:
     """department → business unit ("" = none), in file order; ImportError_ at the first problem."""
     check_size(len(raw), name)
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[:exc.start].count(b"\n") + 1
-        raise ImportError_(f"{name}:{line}: not UTF-8 text (byte 0x{raw[exc.start]:02x}); "
-                           "save the CSV as UTF-8 (Excel: CSV UTF-8)") from None
+    text = csv_text(raw, name)
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     out: dict[str, str] = {}
     first_seen: dict[str, int] = {}
