@@ -19,7 +19,8 @@ from sqlalchemy import create_engine, text
 
 from assessment import content
 from assessment.content import load_questionnaire
-from assessment.questionnaire import Questionnaire
+from assessment.demo import create_demo_organisation
+from assessment.questionnaire import Questionnaire, combine
 from assessment.storage import Store, make_engine, temporary_schema
 
 HERE = Path(__file__).resolve().parent
@@ -181,3 +182,28 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
         "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"],
     }
+
+
+# --- the demo organisation in a real app server (browser tests of the pages) ---
+
+
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("demo-data")
+
+
+@pytest.fixture(scope="module")
+def demo_ids(demo_dir: Path) -> list[int]:
+    """The demo organisation in the server's database, before the server starts."""
+    store = Store.open(f"sqlite:///{demo_dir / 'assessments.db'}")
+    try:
+        return create_demo_organisation(store, combine(content.load_all([content.DEFAULT_FOLDER])[:3]))
+    finally:
+        store.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def demo_url(demo_dir: Path, demo_ids: list[int]) -> Iterator[str]:
+    """The real app on the demo database (one server per test module), with the built-in questionnaires only."""
+    with serve_app(demo_dir, QUESTIONNAIRE_PATH=None) as url:
+        yield url

@@ -17,12 +17,9 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from browser import no_errors, serve_app, shot
+from browser import no_errors, shot
 from playwright.sync_api import Browser, Page, expect
 
-from assessment.content import DEFAULT_FOLDER, load_all
-from assessment.demo import create_demo_organisation
-from assessment.questionnaire import combine
 from assessment.storage import Store
 
 pytestmark = pytest.mark.browser
@@ -45,26 +42,6 @@ def slow(page: Page) -> Page:
 def page(page: Page) -> Page:
     page.set_viewport_size({"width": 1280, "height": 900})
     return slow(page)
-
-
-@pytest.fixture(scope="module")
-def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("a11y-data")
-
-
-@pytest.fixture(scope="module")
-def demo_ids(demo_dir: Path) -> list[int]:
-    store = Store.open(f"sqlite:///{demo_dir / 'assessments.db'}")
-    try:
-        return create_demo_organisation(store, combine(load_all([DEFAULT_FOLDER])[:3]))
-    finally:
-        store.engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def demo_url(demo_dir: Path, demo_ids: list[int]) -> Iterator[str]:
-    with serve_app(demo_dir, QUESTIONNAIRE_PATH=None) as url:
-        yield url
 
 
 @pytest.fixture

@@ -9,44 +9,17 @@ of every page in test-artifacts/ (browser-pages-*.png) for a human to look at.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from browser import no_errors, serve_app, shot
+from browser import no_errors, shot
 from playwright.sync_api import Page, expect
 
-from assessment.content import DEFAULT_FOLDER, load_all
-from assessment.demo import DEMO_ORGANISATION, create_demo_organisation
-from assessment.questionnaire import combine
+from assessment.demo import DEMO_ORGANISATION
 from assessment.roadmap import PHASE_NAMES
-from assessment.storage import Store
 
 pytestmark = pytest.mark.browser
 
 DEPARTMENTS = sorted({dep for dep, *_ in DEMO_ORGANISATION})
-
-
-@pytest.fixture(scope="module")
-def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("browser-pages-data")
-
-
-@pytest.fixture(scope="module")
-def demo_ids(demo_dir: Path) -> list[int]:
-    """The demo organisation in the server's database, before the server starts."""
-    store = Store.open(f"sqlite:///{demo_dir / 'assessments.db'}")
-    try:
-        return create_demo_organisation(store, combine(load_all([DEFAULT_FOLDER])[:3]))
-    finally:
-        store.engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def demo_url(demo_dir: Path, demo_ids: list[int]) -> Iterator[str]:
-    """The real app on the demo database, with the built-in questionnaires only."""
-    with serve_app(demo_dir, QUESTIONNAIRE_PATH=None) as url:
-        yield url
 
 
 def settled(page: Page) -> None:
