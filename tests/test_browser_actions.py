@@ -8,7 +8,7 @@ import datetime as dt
 import io
 
 import pytest
-from browser import no_errors, shot
+from browser import no_errors, settled, shot
 from playwright.sync_api import Page, expect
 
 from assessment.questionnaire import Questionnaire
@@ -26,6 +26,7 @@ def test_editing_an_action_in_the_browser(page: Page, app_url: str, server_store
     # The first run of a page in a fresh server (imports, charts) can take longer than a rerun on 2 busy cores.
     expect(page.get_by_role("heading", name="Actions", exact=True)).to_be_visible(timeout=60_000)
     expect(page.get_by_label("Owner", exact=True)).to_be_editable(timeout=60_000)
+    settled(page, 60_000)  # typing into a form the run is still drawing can be lost
     page.get_by_label("Owner", exact=True).fill("Ada <b>Lovelace</b>")
     status = page.get_by_test_id("stSelectbox").filter(has_text="Status")
     status.click()
@@ -43,6 +44,7 @@ def test_editing_an_action_in_the_browser(page: Page, app_url: str, server_store
     expect(page.locator("b", has_text="Lovelace")).to_have_count(0)
     shot(page, "actions-roadmap")
 
+    settled(page)  # a click on a download the rerun after the save is replacing starts nothing
     with page.expect_download() as download:
         page.get_by_role("button", name="Jira CSV").click()
     text = download.value.path().read_text("utf-8-sig")
