@@ -61,10 +61,13 @@ def arrive(proxy: Proxy, context: BrowserContext) -> str:
 
 
 def download(page: Page, button: str, timeout: float = TIMEOUT) -> bytes:
-    """The file a download button gives, clicked once the page has settled."""
+    """The file a download button gives, clicked once the page has drawn it and settled (a page just opened
+    is "notRunning" until its first run starts)."""
+    found = page.get_by_role("button", name=button)
+    expect(found).to_be_enabled(timeout=SLOW_TIMEOUT)
     settled(page, TIMEOUT)
     with page.expect_download(timeout=timeout) as info:
-        page.get_by_role("button", name=button).click(timeout=timeout / 2)
+        found.click(timeout=timeout / 2)
     return Path(info.value.path()).read_bytes()
 
 

@@ -206,7 +206,9 @@ def live_count(shown: WorkshopRecord, in_room: int) -> None:
             shown.status, shown.current_question, shown.revealed, shown.doors_open, shown.code, in_room):
         st.rerun()  # the room list above is read by the full run
     voted = store.vote_count(now.id, now.current_question) if now.current_question else 0
-    st.markdown(f"#### {voted} have voted · {joined} joined")
+    # No heading anchor: a link inside a live fragment is redrawn every second, and a keyboard user's focus
+    # on it would be lost each time.
+    st.subheader(f"{voted} have voted · {joined} joined", anchor=False)
 
 
 live_count(ws, len(room))
