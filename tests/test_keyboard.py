@@ -20,9 +20,9 @@ from assessment.storage import Store
 
 pytestmark = pytest.mark.browser
 
-# Not yet reliable: it passes alone, but in full fresh-clone runs each of three races (a Tab landing
-# while a rerun redraws the focused control, a click before the rerun it waits for) has failed it once
-# (issue #20 stays open for it). It runs in every `make test`, and a failure is reported as XFAIL
+# Not yet reliable: it passes alone, but it failed in 3 full fresh-clone runs of 3 (once a Tab landing
+# while a live fragment redrew the focused link, fixed; the others not yet diagnosed), so issue #20
+# stays open for it. It runs in every `make test`, and a failure is reported as XFAIL
 # rather than failing the suite.
 FLAKY = pytest.mark.xfail(strict=False, reason="races with Streamlit reruns in full fresh-clone runs (issue #20)")
 
